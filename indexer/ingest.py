@@ -1,0 +1,262 @@
+"""Read files and folders into :class:`~indexer.document.Document` objects.
+
+A file that cannot be read becomes a :class:`ReadFailure` (path and reason);
+the other files go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .document import META_FIELDS, Block, Document, Paragraph
+from .encoding import DecodeError, decode
+from .metadata import extract, parse_date
+from .normalize import clean_value, fold_chars, to_simplified
+from .readers import reader_for, supported
+
+SIDECAR_SUFFIX = ".meta.json"
+#: Files larger than this are refused (a policy document is rarely over 5 MB).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class IngestError(Exception):
+    """A file could not be read; ``str()`` names the file and the reason."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in a corpus: its path and its stable document id."""
+
+    path: Path
+    doc_id: str
+
+
+# --- finding files ---------------------------------------------------------
+
+def doc_id_for(path: Path, root: Path) -> str:
+    """Stable id: the POSIX path relative to the corpus root, NFC-normalized."""
+    rel = path.relative_to(root) if path != root else Path(path.name)
+    return unicodedata.normalize("NFC", rel.as_posix())
+
+
+def find_files(paths: Iterable[str | Path]) -> tuple[list[SourceFile], list[ReadFailure]]:
+    """All readable-format files under ``paths`` (files or folders), sorted by id.
+
+    Hidden files and folders are skipped; symlinked folders are followed once
+    (a loop is reported, not followed forever).
+    """
+    found: dict[str, SourceFile] = {}
+    failures: list[ReadFailure] = []
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            failures.append(ReadFailure(str(root), "no such file or folder"))
+            continue
+        if root.is_file():
+            if supported(root):
+                found.setdefault(root.name, SourceFile(root, doc_id_for(root, root.parent)))
+            else:
+                failures.append(ReadFailure(str(root), f"unsupported format {root.suffix!r}"))
+            continue
+        seen_dirs: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in seen_dirs:
+                failures.append(ReadFailure(dirpath, "symlink loop, not followed"))
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
+                    continue
+                path = Path(dirpath) / name
+                if not supported(path):
+                    continue
+                doc_id = doc_id_for(path, root)
+                if doc_id in found:
+                    failures.append(ReadFailure(str(path), f"duplicate document id {doc_id!r}"))
+                    continue
+                found[doc_id] = SourceFile(path, doc_id)
+    return sorted(found.values(), key=lambda s: s.doc_id), failures
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for candidate in (path.with_suffix(SIDECAR_SUFFIX), path.with_name(path.name + SIDECAR_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# --- reading one file ------------------------------------------------------
+
+_HEADING_TXT = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零〇\d]+[章节編编部分])"
+)
+
+
+def _is_txt_heading(text: str) -> bool:
+    return len(text) <= 40 and bool(_HEADING_TXT.match(fold_chars(text))) and not re.search(
+        r"[。；;，,]", text
+    )
+
+
+def _dedupe_runs(blocks: list[tuple[int, Block]], min_run: int = 3) -> list[tuple[int, Block]]:
+    """Drop a run of ``min_run``+ blocks that repeats an earlier run verbatim.
+
+    A body pasted twice is kept once; a line legitimately repeated on its own
+    (a signature that echoes the header) is kept.
+    """
+    keys = [re.sub(r"\s+", "", fold_chars(b.text)) for _, b in blocks]
+    first_at: dict[str, list[int]] = {}
+    keep = [True] * len(blocks)
+    i = 0
+    while i < len(blocks):
+        best = 0
+        for j in first_at.get(keys[i], []):
+            run = 0
+            while i + run < len(blocks) and j + run < i and keys[j + run] == keys[i + run]:
+                run += 1
+            best = max(best, run)
+        if best >= min_run:
+            for k in range(i, i + best):
+                keep[k] = False
+            i += best
+            continue
+        first_at.setdefault(keys[i], []).append(i)
+        i += 1
+    return [b for b, k in zip(blocks, keep, strict=True) if k]
+
+
+def _apply_sidecar(doc: Document, path: Path) -> None:
+    side = sidecar_path(path)
+    if side is None:
+        return
+    try:
+        data = json.loads(side.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc.warnings.append(f"{side}: sidecar ignored: {exc}")
+        return
+    if not isinstance(data, dict):
+        doc.warnings.append(f"{side}: sidecar ignored: expected a JSON object")
+        return
+    for key, value in data.items():
+        if key not in META_FIELDS:
+            doc.warnings.append(f"{side}: unknown field {key!r} ignored")
+            continue
+        if value is not None and not isinstance(value, str):
+            doc.warnings.append(f"{side}: field {key!r} must be a string or null")
+            continue
+        if key == "date" and value is not None:
+            iso = parse_date(value)
+            if iso is None:
+                doc.warnings.append(f"{side}: date {value!r} is not a valid date")
+                continue
+            value = iso
+        meta = doc.meta
+        meta.original.pop(key, None)
+        if value is not None and key in ("issuer", "doc_number", "doc_type", "topic"):
+            original = clean_value(value)
+            value = to_simplified(original)
+            if value != original:
+                meta.original[key] = original
+        setattr(meta, key, value)
+        meta.evidence[key] = "sidecar"
+
+
+def hash_bytes(data: bytes, path: Path) -> str:
+    """SHA-256 over a file's bytes and its sidecar: what decides "changed" on reindex."""
+    digest = hashlib.sha256(data)
+    side = sidecar_path(path)
+    if side is not None:
+        digest.update(b"\0sidecar\0")
+        try:
+            digest.update(side.read_bytes())
+        except OSError:
+            digest.update(b"\0unreadable\0")
+    return digest.hexdigest()
+
+
+def content_hash(path: Path) -> str:
+    return hash_bytes(Path(path).read_bytes(), Path(path))
+
+
+def parse_document(data: bytes, path: Path, doc_id: str) -> Document:
+    """Turn file bytes into a document. Raises :class:`IngestError`."""
+    reader = reader_for(path)
+    if reader is None:
+        raise IngestError(str(path), f"unsupported format {path.suffix!r}")
+    try:
+        decoded = decode(data)
+    except DecodeError as exc:
+        raise IngestError(str(path), str(exc)) from None
+    blocks = reader(decoded.text)
+    extraction = extract(blocks, path.stem)
+    kept = [(i, b) for i, b in enumerate(blocks) if i not in extraction.consumed]
+    kept = _dedupe_runs(kept)
+    is_txt = path.suffix.lower() == ".txt"
+    paragraphs = [
+        Paragraph(n, b.text, b.heading or (is_txt and _is_txt_heading(b.text)), b.line)
+        for n, (_, b) in enumerate(kept, start=1)
+    ]
+    warnings = [f"{path}: {w}" for w in decoded.warnings]
+    if not paragraphs:
+        warnings.append(f"{path}: no text")
+    return Document(
+        doc_id=doc_id,
+        source=str(path),
+        encoding=decoded.encoding,
+        meta=extraction.meta,
+        paragraphs=paragraphs,
+        warnings=warnings,
+    )
+
+
+def read_file(path: str | Path, doc_id: str | None = None) -> Document:
+    """Read one file into a :class:`Document`. Raises :class:`IngestError`."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise IngestError(str(path), f"file too large ({size} bytes)")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise IngestError(str(path), "is a folder") from None
+    except OSError as exc:
+        raise IngestError(str(path), exc.strerror or str(exc)) from None
+    doc = parse_document(data, path, doc_id or path.name)
+    doc.content_hash = hash_bytes(data, path)
+    _apply_sidecar(doc, path)
+    return doc
+
+
+def read_corpus(paths: Iterable[str | Path]) -> Iterator[Document | ReadFailure]:
+    """Read every supported file under ``paths``; failures are yielded, not raised."""
+    files, failures = find_files(paths)
+    yield from failures
+    for source in files:
+        try:
+            yield read_file(source.path, source.doc_id)
+        except IngestError as exc:
+            yield ReadFailure(exc.path, exc.reason)
