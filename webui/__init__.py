@@ -1,0 +1,1 @@
+"""The Flask web UI of policy-search (search page, document view, JSON API)."""
