@@ -1,21 +1,52 @@
-"""policy-search: full-text search over Chinese government policy documents."""
+"""policy-search: full-text search over Chinese government policy documents.
+
+    import indexer
+    index = indexer.open_index("var/index")
+    results = index.search("稳岗返还", limit=10)
+    for hit in results.hits:
+        print(hit.doc_id, hit.paragraph, hit.snippet)
+"""
 
 from __future__ import annotations
 
-from .document import META_FIELDS, Document, Metadata, Paragraph
-from .ingest import IngestError, ReadFailure, find_files, read_corpus, read_file
-
 __version__ = "0.1.0"
+
+from .document import META_FIELDS, Document, Metadata, Paragraph  # noqa: E402
+from .ingest import IngestError, ReadFailure, find_files, read_corpus, read_file  # noqa: E402
+from .reindex import ReindexReport, reindex  # noqa: E402
+from .search import (  # noqa: E402
+    DocumentNotFound,
+    DocumentView,
+    Hit,
+    Index,
+    QueryError,
+    Results,
+    open_index,
+)
+from .store import IncompatibleIndex, IndexBusy, IndexNotFound, SearchIndexError  # noqa: E402
 
 __all__ = [
     "META_FIELDS",
     "Document",
+    "DocumentNotFound",
+    "DocumentView",
+    "Hit",
+    "IncompatibleIndex",
+    "Index",
+    "IndexBusy",
+    "IndexNotFound",
     "IngestError",
     "Metadata",
     "Paragraph",
+    "QueryError",
     "ReadFailure",
+    "ReindexReport",
+    "Results",
+    "SearchIndexError",
     "__version__",
     "find_files",
+    "open_index",
     "read_corpus",
     "read_file",
+    "reindex",
 ]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, settings
 from .document import Document
 from .ingest import ReadFailure, read_corpus
+from .reindex import reindex
+from .search import DocumentNotFound, QueryError, Results, open_index
+from .store import IndexBusy, SearchIndexError
 
 
 def _echo_json(obj: dict) -> None:
@@ -46,6 +50,164 @@ def inspect(paths: tuple[str, ...], as_json: bool) -> None:
     if read == 0:
         click.echo("error: no document could be read", err=True)
         sys.exit(1)
+
+
+def _index_dir(given: str | None) -> Path:
+    return Path(settings.resolve("index_dir", Path(given) if given else None))
+
+
+def _user_dicts(given: str | None) -> tuple[str, ...]:
+    value = settings.resolve("user_dict", Path(given) if given else None)
+    return (str(value),) if value else ()
+
+
+index_dir_option = click.option(
+    "--index-dir", metavar="DIR", help="Index location (default: $POLICY_SEARCH_INDEX or var/index).")
+
+
+def _open(index_dir: str | None):
+    try:
+        return open_index(_index_dir(index_dir))
+    except SearchIndexError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_dir_option
+@click.option("--rebuild", is_flag=True, help="Rebuild from scratch instead of updating.")
+@click.option("--user-dict", metavar="FILE", help="Extra jieba user dictionary.")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running reindex.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def index_cmd(paths, index_dir, rebuild, user_dict, wait, as_json):
+    """Add new, update changed and remove deleted documents (default: corpus/).
+
+    Files are compared by content hash; an interrupted run leaves the previous
+    index searchable. Exit code 1 when the run fails, 0 otherwise (unreadable
+    files are reported and skipped).
+    """
+    if not paths:
+        paths = (str(settings.resolve("corpus")),)
+    target = _index_dir(index_dir)
+    show_bar = sys.stderr.isatty() and not as_json
+    bar = None
+
+    def progress(done: int, total: int, name: str) -> None:
+        nonlocal bar
+        if not show_bar:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="indexing", file=sys.stderr,
+                                    show_pos=True, show_eta=True)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        report = reindex(paths, target, rebuild=rebuild, user_dicts=_user_dicts(user_dict),
+                         progress=progress, wait=wait)
+    except IndexBusy as exc:
+        raise click.ClickException(str(exc)) from None
+    except (SearchIndexError, OSError) as exc:
+        raise click.ClickException(f"reindex failed, previous index kept: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for failure in report.failed:
+        click.echo(f"error: {failure}", err=True)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(f"{target}: {report.summary()}")
+
+
+@main.command("search")
+@click.argument("query")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--offset", type=int, default=0, show_default=True)
+@click.option("--issuer", help="Only this issuing body (发文机关), exact.")
+@click.option("--type", "doc_type", help="Only this document type (公文种类), exact.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="成文日期 on or after.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="成文日期 on or before.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_from, date_to,
+               sort):
+    """Search paragraphs. See the README for the query language."""
+    index = _open(index_dir)
+    try:
+        results = index.search(query, limit=limit, offset=offset, issuer=issuer,
+                               doc_type=doc_type, date_from=date_from, date_to=date_to,
+                               sort=sort)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        _echo_json(results.to_dict())
+    else:
+        _print_results(results)
+
+
+def _plain_snippet(html: str) -> str:
+    import html as _html
+    import re
+    marked = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True,
+                                                                 fg="red"), html)
+    return _html.unescape(marked)
+
+
+def _print_results(results: Results) -> None:
+    for message in results.messages:
+        click.echo(message)
+    shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
+    click.echo(f"{results.total} paragraphs ({shown} shown), {results.took_ms} ms")
+    for hit in results.hits:
+        title = hit.title or hit.doc_id
+        meta = " · ".join(x for x in (hit.doc_number, hit.issuer, hit.date, hit.doc_type) if x)
+        click.echo()
+        click.secho(f"{title}  [{hit.doc_id} #{hit.paragraph}]", bold=True)
+        if meta:
+            click.echo(f"  {meta}")
+        click.echo(f"  {_plain_snippet(hit.snippet)}")
+
+
+@main.command("show")
+@click.argument("doc_id")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print the document as JSON.")
+def show_cmd(doc_id, index_dir, as_json):
+    """Show one indexed document: metadata and every paragraph."""
+    index = _open(index_dir)
+    try:
+        doc = index.document(doc_id)
+    except DocumentNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        _echo_json(doc.to_dict())
+        return
+    click.secho(doc.title or doc.doc_id, bold=True)
+    for name in ("doc_id", "source", "doc_number", "issuer", "date", "doc_type", "topic"):
+        value = getattr(doc, name)
+        click.echo(f"  {name:<11} {'—' if value is None else value}")
+    click.echo()
+    for p in doc.paragraphs:
+        click.echo(f"{p['n']:>4}{'#' if p['heading'] else ' '} {p['text']}")
+
+
+@main.command("stats")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def stats_cmd(index_dir, as_json):
+    """Show what the index holds and how it was built."""
+    stats = _open(index_dir).stats()
+    if as_json:
+        _echo_json(stats)
+        return
+    for key in ("path", "generation", "documents", "paragraphs", "created", "updated",
+                "package_version", "whoosh_version"):
+        click.echo(f"{key:<16} {stats[key]}")
+    click.echo(f"{'corpus':<16} {', '.join(stats['corpus'] or [])}")
 
 
 def _print_document(doc: Document) -> None:

@@ -149,7 +149,7 @@ def _dedupe_runs(blocks: list[tuple[int, Block]], min_run: int = 3) -> list[tupl
     return [b for b, k in zip(blocks, keep, strict=True) if k]
 
 
-def _apply_sidecar(doc: Document, path: Path) -> None:
+def apply_sidecar(doc: Document, path: Path) -> None:
     side = sidecar_path(path)
     if side is None:
         return
@@ -247,7 +247,7 @@ def read_file(path: str | Path, doc_id: str | None = None) -> Document:
         raise IngestError(str(path), exc.strerror or str(exc)) from None
     doc = parse_document(data, path, doc_id or path.name)
     doc.content_hash = hash_bytes(data, path)
-    _apply_sidecar(doc, path)
+    apply_sidecar(doc, path)
     return doc
 
 

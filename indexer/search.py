@@ -1,0 +1,422 @@
+"""Searching an index: the typed Python API behind the CLI and the web UI."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import query as q
+from .analysis import RUN_START, JiebaTokenizer, literal_query_terms, literal_units
+from .normalize import clean_value, to_simplified
+from .snippets import Needle, snippet
+from .store import (
+    IndexNotFound,
+    check_compatible,
+    live_generation,
+    open_whoosh,
+    read_meta,
+)
+from .whoosh_api import sorting, wq
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+SORTS = ("relevance", "date")
+
+# Ranking: a literal match of a query term outranks a segmented (word) match;
+# a literal match of the whole query, a title or a document-number match add more.
+LITERAL_BOOST = 4.0
+WHOLE_QUERY_BOOST = 3.0
+TITLE_BOOST = 2.0
+NUMBER_BOOST = 3.0
+
+
+class QueryError(ValueError):
+    """A bad search parameter (filter value, limit, sort); the message names it."""
+
+
+class DocumentNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    paragraph: int
+    text: str
+    snippet: str
+    score: float
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    source: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Results:
+    query: str
+    total: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    offset: int = 0
+    limit: int = 10
+    messages: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON shape shared by ``policy-search search --json`` and ``/api/search``."""
+        out = {
+            "query": self.query,
+            "total": self.total,
+            "took_ms": self.took_ms,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+        }
+        if self.messages:
+            out["messages"] = list(self.messages)
+        return out
+
+
+@dataclass
+class DocumentView:
+    """A whole document from the index: metadata and every paragraph."""
+
+    doc_id: str
+    source: str
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    topic: str | None
+    encoding: str
+    original: dict[str, str]
+    paragraphs: list[dict]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise QueryError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
+    try:
+        return _dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise QueryError(f"{name}: {value!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def _date_int(iso: str) -> int:
+    return int(iso.replace("-", ""))
+
+
+def _int_date(value: int) -> str | None:
+    if not value:
+        return None
+    s = f"{value:08d}"
+    return f"{s[:4]}-{s[4:6]}-{s[6:]}"
+
+
+class Index:
+    """An open, read-only index. Thread-safe: each thread gets its own searcher."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._open()
+
+    # -- opening and refreshing ------------------------------------------------
+
+    def _open(self) -> None:
+        gen = live_generation(self.path)
+        if gen is None:
+            raise IndexNotFound(
+                f"no index at {self.path}; run `policy-search index` to build one"
+            )
+        meta = read_meta(gen)
+        check_compatible(gen, meta)
+        ix = open_whoosh(gen)
+        self._gen = gen
+        self._ix = ix
+        self.meta = meta
+        self._version = ix.latest_generation()
+        self._tokenizer = JiebaTokenizer(tuple(meta.get("user_dicts", [])))
+        self._searcher = ix.searcher()
+        self._docs = self._load_documents(self._searcher)
+        self._epoch = getattr(self, "_epoch", 0) + 1
+
+    def _load_documents(self, searcher) -> dict[str, dict]:
+        docs = {}
+        for docnum in searcher.document_numbers(kind="d"):
+            stored = searcher.stored_fields(docnum)
+            docs[stored["doc_id"]] = stored["meta"]
+        return docs
+
+    def refresh(self) -> bool:
+        """Reopen if a reindex committed or switched generation. Returns True if reopened."""
+        gen = live_generation(self.path)
+        if gen == self._gen:
+            try:
+                if self._ix.latest_generation() == self._version:
+                    return False
+            except FileNotFoundError:
+                pass
+        with self._lock:
+            old = self._searcher
+            self._open()
+        try:
+            old.close()
+        except Exception:  # noqa: BLE001 - a closed or vanished reader is fine here
+            pass
+        return True
+
+    def _thread_searcher(self):
+        local = self._local
+        if getattr(local, "epoch", None) != self._epoch:
+            local.searcher = self._ix.searcher()
+            local.epoch = self._epoch
+        return local.searcher
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- information -------------------------------------------------------------
+
+    def stats(self) -> dict:
+        meta = self.meta
+        return {
+            "path": str(self.path),
+            "generation": self._gen.name if self._gen != self.path else None,
+            "documents": len(self._docs),
+            "paragraphs": self._searcher.doc_count() - len(self._docs),
+            "created": meta.get("created"),
+            "updated": meta.get("updated"),
+            "package_version": meta.get("package_version"),
+            "whoosh_version": meta.get("whoosh_version"),
+            "corpus": meta.get("corpus"),
+            "settings": meta.get("settings"),
+        }
+
+    def document_ids(self) -> list[str]:
+        return sorted(self._docs)
+
+    def document(self, doc_id: str) -> DocumentView:
+        meta = self._docs.get(doc_id)
+        if meta is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in the index")
+        searcher = self._thread_searcher()
+        paragraphs = []
+        for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
+            stored = searcher.stored_fields(docnum)
+            paragraphs.append({"n": stored["n"], "text": stored["text"],
+                               "heading": bool(stored.get("heading"))})
+        paragraphs.sort(key=lambda p: p["n"])
+        return DocumentView(
+            doc_id=doc_id, source=meta["source"], title=meta.get("title"),
+            doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
+            date=meta.get("date"), doc_type=meta.get("doc_type"), topic=meta.get("topic"),
+            encoding=meta.get("encoding", ""), original=meta.get("original", {}),
+            paragraphs=paragraphs,
+        )
+
+    # -- searching --------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
+               doc_type: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, sort: str = "relevance") -> Results:
+        """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
+        started = time.perf_counter()
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit: expected a whole number from 0 to {MAX_LIMIT}, got {limit!r}")
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(
+                f"offset: expected a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
+        if sort not in SORTS:
+            raise QueryError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+        date_from = _check_date("date_from", date_from)
+        date_to = _check_date("date_to", date_to)
+        for name, value in (("issuer", issuer), ("doc_type", doc_type)):
+            if value is not None and not isinstance(value, str):
+                raise QueryError(f"{name}: expected text, got {value!r}")
+
+        parsed = q.parse(query if isinstance(query, str) else "")
+        messages = list(parsed.messages)
+        query_text = query if isinstance(query, str) else ""
+        browse = parsed.empty and bool(issuer or doc_type or date_from or date_to
+                                       or parsed.date_from or parsed.date_to)
+        if parsed.empty and not browse:
+            messages.append("请输入检索词" if not query_text.strip() else
+                            "查询只包含排除条件或无法识别的内容，请输入要查找的词")
+            return Results(query_text, 0, round((time.perf_counter() - started) * 1000, 2),
+                           [], {"issuer": {}, "doc_type": {}, "year": {}}, offset, limit,
+                           messages)
+        searcher = self._thread_searcher()
+        wquery = self._build(parsed, searcher)
+        filters = [wq.Term("kind", "p")]
+        if issuer:
+            filters.append(wq.Term("issuer", to_simplified(clean_value(issuer))))
+        if doc_type:
+            filters.append(wq.Term("doc_type", to_simplified(clean_value(doc_type))))
+        lo = max(filter(None, [date_from, parsed.date_from]), default=None)
+        hi = min(filter(None, [date_to, parsed.date_to]), default=None)
+        if lo or hi:
+            filters.append(wq.NumericRange("date", _date_int(lo) if lo else 1,
+                                           _date_int(hi) if hi else 99991231))
+        full = wq.And([wquery] + filters)
+
+        if sort == "date":
+            sortedby = [sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()]
+            score_at = 1
+        else:
+            score_at = 0
+            sortedby = [sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True),
+                        sorting.FieldFacet("n")]
+        facets = sorting.Facets()
+        for name in ("issuer", "doc_type", "year"):
+            facets.add_field(name, allow_overlap=False)
+        page = offset + limit
+        results = searcher.search(full, limit=max(page, 1), sortedby=sortedby,
+                                  groupedby=facets, maptype=sorting.Count)
+        total = len(results)
+        needles = self._needles(parsed)
+        hits = []
+        for hit in results[offset:page]:
+            stored = hit.fields()
+            meta = self._docs.get(stored["doc_id"], {})
+            hits.append(Hit(
+                doc_id=stored["doc_id"], paragraph=stored["n"], text=stored["text"],
+                snippet=snippet(stored["text"], needles),
+                score=round(-float(hit.score[score_at]), 4), title=meta.get("title"),
+                doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
+                date=meta.get("date"), doc_type=meta.get("doc_type"),
+                source=meta.get("source", ""),
+            ))
+        facet_counts = {}
+        for name in ("issuer", "doc_type", "year"):
+            groups = results.groups(name)
+            counts = {k: v for k, v in groups.items() if k not in (None, "")}
+            facet_counts[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        took = round((time.perf_counter() - started) * 1000, 2)
+        return Results(query_text, total, took, hits, facet_counts, offset, limit, messages)
+
+    # -- query building ----------------------------------------------------------------
+
+    def _literal(self, fieldname: str, text: str, exact: bool, searcher):
+        terms = literal_query_terms(text, exact)
+        if not terms:
+            return wq.NullQuery
+        if len(terms) > 1:
+            return wq.Phrase(fieldname, terms)
+        term = terms[0]
+        if len(literal_units(text)) == 1:
+            # One character: any bigram that starts with it.
+            ch = term
+            if exact and ch.isascii() and ch.isdigit():
+                # A one-digit number: bigrams starting a digit run followed by a non-digit.
+                prefix = RUN_START + ch
+                options = [t.decode("utf-8") if isinstance(t, bytes) else t
+                           for t in searcher.reader().expand_prefix(fieldname, prefix)]
+                options = [t for t in options if len(t) >= 3 and not (
+                    t[2].isascii() and t[2].isdigit())]
+                return wq.Or([wq.Term(fieldname, t) for t in options]) if options else wq.NullQuery
+            return wq.Prefix(fieldname, ch)
+        return wq.Term(fieldname, term)
+
+    def _words(self, text: str):
+        words = [w for w, _, _ in self._tokenizer.segment(text)]
+        if not words:
+            return None
+        if len(words) == 1:
+            return wq.Term("words", words[0])
+        return wq.And([wq.Term("words", w) for w in words])
+
+    def _term_query(self, term: q.Term, searcher):
+        if term.field == "issuer":
+            return self._literal("issuer_lit", term.text, False, searcher)
+        if term.field == "number":
+            return self._literal("number_lit", term.text, True, searcher)
+        if term.field == "title":
+            return self._literal("title_lit", term.text, term.quoted, searcher)
+        if term.field == "type":
+            return wq.Term("doc_type", to_simplified(clean_value(term.text)))
+        literal = self._literal("lit", term.text, term.quoted, searcher)
+        if term.quoted:
+            return literal
+        literal = wq.Or([literal]) if not isinstance(literal, wq.Or) else literal
+        words = self._words(term.text)
+        parts = [_boosted(literal, LITERAL_BOOST)]
+        if words is not None:
+            parts.append(words)
+        return wq.Or(parts)
+
+    def _build(self, parsed: q.ParsedQuery, searcher):
+        if parsed.empty:
+            # Filters only: every paragraph they allow (exclusions still apply).
+            main = wq.Every()
+            for term in parsed.must_not:
+                main = wq.AndNot(main, self._term_query(term, searcher))
+            return main
+        required = []
+        for node in parsed.must:
+            if isinstance(node, q.Any_):
+                required.append(wq.Or([self._term_query(t, searcher) for t in node.terms]))
+            else:
+                required.append(self._term_query(node, searcher))
+        main = wq.And(required) if len(required) > 1 else required[0]
+        # Optional boosts: the whole query literally, title and document-number matches.
+        texts = [t.text for t in parsed.positive_terms() if t.field is None]
+        boosts = []
+        if len(texts) > 1:
+            whole = "".join(texts)
+            boosts.append(_boosted(self._literal("lit", whole, False, searcher),
+                                   WHOLE_QUERY_BOOST))
+        for text in texts:
+            boosts.append(_boosted(self._literal("title_lit", text, False, searcher), TITLE_BOOST))
+            if any(c.isdigit() for c in text):
+                boosts.append(_boosted(self._literal("number_lit", text, True, searcher),
+                                       NUMBER_BOOST))
+        if boosts:
+            main = wq.AndMaybe(main, wq.Or(boosts))
+        for term in parsed.must_not:
+            main = wq.AndNot(main, self._term_query(term, searcher))
+        return main
+
+    def _needles(self, parsed: q.ParsedQuery) -> list[Needle]:
+        needles: list[Needle] = []
+        for term in parsed.positive_terms():
+            if term.field is not None:
+                continue
+            words: tuple[str, ...] = ()
+            if not term.quoted:
+                words = tuple(w for w, _, _ in self._tokenizer.segment(term.text) if len(w) > 1)
+            needles.append((term.text, term.quoted, words))
+        return needles
+
+
+def _boosted(query, boost: float):
+    if query is wq.NullQuery:
+        return query
+    query = query.copy() if hasattr(query, "copy") else query
+    query.boost = boost
+    return query
+
+
+def open_index(path: str | Path) -> Index:
+    """Open the index at ``path`` (clear error if missing or built with other settings)."""
+    return Index(path)

@@ -1,0 +1,27 @@
+"""The one module that imports Whoosh.
+
+The rest of the package imports Whoosh names from here, so switching between
+Whoosh distributions (``whoosh-reloaded``, ``whoosh3``) stays a one-line change.
+"""
+
+from __future__ import annotations
+
+import whoosh
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
+
+VERSION = whoosh.versionstring()
+
+__all__ = [
+    "BM25F", "BOOLEAN", "ID", "NUMERIC", "STORED", "TEXT", "VERSION", "FileStorage", "Filter",
+    "LockError", "Schema", "Searcher", "SegmentWriter", "Token", "Tokenizer", "sorting",
+    "windex", "wq",
+]
