@@ -57,7 +57,9 @@ def jieba_tokenizer(dicts: tuple[str, ...]) -> jieba.Tokenizer:
             tok = jieba.Tokenizer()
             tok.initialize()
             for path in dicts:
-                tok.load_userdict(path)
+                # jieba leaves a file it opens itself unclosed; hand it one we close.
+                with open(path, "rb") as fh:
+                    tok.load_userdict(fh)
             _JIEBA[dicts] = tok
         return tok
 

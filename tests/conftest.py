@@ -30,3 +30,22 @@ def corpus_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of the default corpus, built once per test session."""
+    import indexer
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    report = indexer.reindex([CORPUS], index_dir)
+    assert (report.documents, report.paragraphs) == (5, 115)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def index(seed_index):
+    import indexer
+
+    with indexer.open_index(seed_index) as ix:
+        yield ix
