@@ -11,7 +11,7 @@ import click
 from . import __version__, settings
 from .document import Document
 from .ingest import ReadFailure, read_corpus
-from .reindex import reindex
+from .indexing import reindex
 from .search import DocumentNotFound, QueryError, Results, open_index
 from .store import IndexBusy, SearchIndexError
 
