@@ -12,8 +12,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .document import META_FIELDS, Document, Metadata, Paragraph  # noqa: E402
-from .ingest import IngestError, ReadFailure, find_files, read_corpus, read_file  # noqa: E402
 from .indexing import ReindexReport, reindex  # noqa: E402
+from .ingest import IngestError, ReadFailure, find_files, read_corpus, read_file  # noqa: E402
 from .search import (  # noqa: E402
     DocumentNotFound,
     DocumentView,

@@ -10,8 +10,8 @@ import click
 
 from . import __version__, settings
 from .document import Document
-from .ingest import ReadFailure, read_corpus
 from .indexing import reindex
+from .ingest import ReadFailure, read_corpus
 from .search import DocumentNotFound, QueryError, Results, open_index
 from .store import IndexBusy, SearchIndexError
 

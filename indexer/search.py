@@ -268,17 +268,7 @@ class Index:
                            messages)
         searcher = self._thread_searcher()
         wquery = self._build(parsed, searcher)
-        filters = [wq.Term("kind", "p")]
-        if issuer:
-            filters.append(wq.Term("issuer", to_simplified(clean_value(issuer))))
-        if doc_type:
-            filters.append(wq.Term("doc_type", to_simplified(clean_value(doc_type))))
-        lo = max(filter(None, [date_from, parsed.date_from]), default=None)
-        hi = min(filter(None, [date_to, parsed.date_to]), default=None)
-        if lo or hi:
-            filters.append(wq.NumericRange("date", _date_int(lo) if lo else 1,
-                                           _date_int(hi) if hi else 99991231))
-        full = wq.And([wquery] + filters)
+        full = wq.And([wquery] + self._filters(parsed, issuer, doc_type, date_from, date_to))
 
         if sort == "date":
             sortedby = [sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()]
@@ -314,6 +304,39 @@ class Index:
             facet_counts[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         took = round((time.perf_counter() - started) * 1000, 2)
         return Results(query_text, total, took, hits, facet_counts, offset, limit, messages)
+
+    def matching_paragraphs(self, query: str, issuer: str | None = None,
+                            doc_type: str | None = None, date_from: str | None = None,
+                            date_to: str | None = None) -> list[tuple[str, int]]:
+        """Every paragraph the query matches, as (doc_id, paragraph), in index order.
+
+        The whole result set, unranked: for exports and for checking recall.
+        """
+        parsed = q.parse(query if isinstance(query, str) else "")
+        if parsed.empty:
+            return []
+        searcher = self._thread_searcher()
+        full = wq.And([self._build(parsed, searcher)] + self._filters(
+            parsed, issuer, doc_type, _check_date("date_from", date_from),
+            _check_date("date_to", date_to)))
+        out = []
+        for docnum in full.docs(searcher):
+            stored = searcher.stored_fields(docnum)
+            out.append((stored["doc_id"], stored["n"]))
+        return out
+
+    def _filters(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to) -> list:
+        filters = [wq.Term("kind", "p")]
+        if issuer:
+            filters.append(wq.Term("issuer", to_simplified(clean_value(issuer))))
+        if doc_type:
+            filters.append(wq.Term("doc_type", to_simplified(clean_value(doc_type))))
+        lo = max(filter(None, [date_from, parsed.date_from]), default=None)
+        hi = min(filter(None, [date_to, parsed.date_to]), default=None)
+        if lo or hi:
+            filters.append(wq.NumericRange("date", _date_int(lo) if lo else 1,
+                                           _date_int(hi) if hi else 99991231))
+        return filters
 
     # -- query building ----------------------------------------------------------------
 
