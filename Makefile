@@ -16,15 +16,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for the end-to-end browser tests (no browser downloads).
+# Debian's Chromium and a CJK font for the end-to-end browser tests (no browser downloads).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "installing chromium from Debian's packages"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+		echo "installing chromium, chromium-driver and fonts-wqy-microhei from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver fonts-wqy-microhei >/dev/null; \
 	fi
 
 run: $(STAMP)
-	$(BIN)/policy-search inspect corpus
+	$(BIN)/policy-search serve
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

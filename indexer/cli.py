@@ -210,6 +210,47 @@ def stats_cmd(index_dir, as_json):
     click.echo(f"{'corpus':<16} {', '.join(stats['corpus'] or [])}")
 
 
+@main.command("serve")
+@index_dir_option
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+def serve_cmd(index_dir, host, port, threads):
+    """Serve the web UI through waitress; build the index of corpus/ first if there is none."""
+    import logging
+
+    import waitress
+
+    from webui import create_app
+
+    from .store import IncompatibleIndex, check_compatible, live_generation, read_meta
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log = logging.getLogger("policy_search")
+    target = _index_dir(index_dir)
+    gen = live_generation(target)
+    if gen is None:
+        corpus = settings.resolve("corpus")
+        log.info("no index at %s: building it from %s", target, corpus)
+        report = reindex([corpus], target)
+        log.info("index built: %s", report.summary())
+    else:
+        meta = read_meta(gen)
+        try:
+            check_compatible(gen, meta)
+        except IncompatibleIndex as exc:
+            log.info("%s; rebuilding it from %s", exc, ", ".join(meta.get("corpus") or []))
+            report = reindex(meta.get("corpus") or [settings.resolve("corpus")], target,
+                             user_dicts=tuple(meta.get("user_dicts", [])))
+            log.info("index rebuilt: %s", report.summary())
+    host = settings.resolve("host", host)
+    port = settings.resolve("port", port)
+    app = create_app({"INDEX_DIR": str(target)})
+    app.extensions["policy_search_index"].get()
+    log.info("serving %s on http://%s:%s/", target, host, port)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="policy-search")
+
+
 def _print_document(doc: Document) -> None:
     meta = doc.meta
     click.secho(f"{doc.doc_id}", bold=True)

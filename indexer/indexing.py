@@ -111,7 +111,7 @@ def _records(doc: Document) -> list[dict]:
         shared["date"] = 0
     for p in doc.paragraphs:
         rec = dict(shared)
-        rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, text=p.text,
+        rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, line=p.line, text=p.text,
                    words=p.text, lit=p.text)
         out.append(rec)
     return out

@@ -101,7 +101,11 @@ class DocumentView:
     paragraphs: list[dict]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The shape of ``policy-search inspect --json`` (and ``/api/documents/<id>``)."""
+        data = asdict(self)
+        order = ["doc_id", "source", "title", "doc_number", "issuer", "date", "doc_type",
+                 "topic", "encoding", "original", "paragraphs"]
+        return {k: data[k] for k in order}
 
 
 def _check_date(name: str, value: str | None) -> str | None:
@@ -151,6 +155,7 @@ class Index:
         self.meta = meta
         self._version = ix.latest_generation()
         self._tokenizer = JiebaTokenizer(tuple(meta.get("user_dicts", [])))
+        self._tokenizer.segment("预热")  # load jieba's dictionary now, not on the first query
         self._searcher = ix.searcher()
         self._docs = self._load_documents(self._searcher)
         self._epoch = getattr(self, "_epoch", 0) + 1
@@ -225,7 +230,8 @@ class Index:
         for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
             stored = searcher.stored_fields(docnum)
             paragraphs.append({"n": stored["n"], "text": stored["text"],
-                               "heading": bool(stored.get("heading"))})
+                               "heading": bool(stored.get("heading")),
+                               "line": stored.get("line", 0)})
         paragraphs.sort(key=lambda p: p["n"])
         return DocumentView(
             doc_id=doc_id, source=meta["source"], title=meta.get("title"),
@@ -419,6 +425,10 @@ class Index:
         for term in parsed.must_not:
             main = wq.AndNot(main, self._term_query(term, searcher))
         return main
+
+    def highlight_needles(self, query: str) -> list[Needle]:
+        """What to mark for ``query`` in a paragraph (see :func:`indexer.snippets.mark`)."""
+        return self._needles(q.parse(query))
 
     def _needles(self, parsed: q.ParsedQuery) -> list[Needle]:
         needles: list[Needle] = []

@@ -30,7 +30,7 @@ from .analysis import analysis_settings, literal_analyzer, word_analyzer
 from .whoosh_api import BOOLEAN, ID, NUMERIC, STORED, TEXT, VERSION, FileStorage, Schema, windex
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -62,6 +62,7 @@ def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
         doc_id=ID(stored=True),
         n=NUMERIC(int, stored=True, sortable=True),
         heading=BOOLEAN(stored=True),
+        line=STORED(),
         text=STORED(),
         words=TEXT(analyzer=words, phrase=True),
         lit=TEXT(analyzer=lit, phrase=True),

@@ -178,7 +178,10 @@ def test_document(index):
     assert (doc.title is not None, doc.doc_number, doc.date, len(doc.paragraphs)) == (
         True, "国就劳发〔2025〕2号", "2025-03-06", 33)
     assert doc.paragraphs[0] == {"n": 1, "text": "國務院就業促進和勞動保護工作領導小組",
-                                 "heading": False}
+                                 "heading": False, "line": 15}
+    # Same shape as `policy-search inspect --json`.
+    inspected = indexer.read_file(doc.source, doc.doc_id).to_dict()
+    assert doc.to_dict() == inspected
     assert doc.original["doc_number"] == "國就勞發〔2025〕2號"
     with pytest.raises(indexer.DocumentNotFound):
         index.document("../etc/passwd")
