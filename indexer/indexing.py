@@ -13,13 +13,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import settings
+from .analysis import JiebaTokenizer
 from .document import Document
+from .fields import literal_postings, words_postings
 from .ingest import (
     IngestError,
     ReadFailure,
@@ -47,6 +53,8 @@ Progress = Callable[[int, int, str], None]
 
 #: Memory Whoosh's writer may use before flushing a segment (per run).
 WRITER_LIMIT_MB = 256
+#: Fewer changed files than this are analysed in the writer process itself.
+PARALLEL_MIN_FILES = 16
 
 
 @dataclass
@@ -84,8 +92,12 @@ class ReindexReport:
         return text
 
 
-def _records(doc: Document) -> list[dict]:
-    """Whoosh records for one document: a document record and one per paragraph."""
+def _records(doc: Document, tokenizer: JiebaTokenizer | None = None) -> list[dict]:
+    """Whoosh records for one document: a document record and one per paragraph.
+
+    With a ``tokenizer`` the text fields are pre-analysed here (in a worker
+    process); without one the writer's analyzers do it.
+    """
     meta = doc.meta
     doc_meta = {
         "title": meta.title, "doc_number": meta.doc_number, "issuer": meta.issuer,
@@ -95,12 +107,7 @@ def _records(doc: Document) -> list[dict]:
     }
     out = [{"key": "d:" + doc.doc_id, "kind": "d", "doc_id": doc.doc_id, "meta": doc_meta}]
     shared: dict = {"kind": "p", "doc_id": doc.doc_id}
-    if meta.title:
-        shared["title_lit"] = meta.title
-    if meta.doc_number:
-        shared["number_lit"] = meta.doc_number
     if meta.issuer:
-        shared["issuer_lit"] = meta.issuer
         shared["issuer"] = meta.issuer
     if meta.doc_type:
         shared["doc_type"] = meta.doc_type
@@ -111,10 +118,51 @@ def _records(doc: Document) -> list[dict]:
         shared["date"] = 0
     for p in doc.paragraphs:
         rec = dict(shared)
-        rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, line=p.line, text=p.text,
-                   words=p.text, lit=p.text)
+        rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, line=p.line, text=p.text)
+        if tokenizer is None:
+            rec.update(words=p.text, lit=p.text)
+        else:
+            rec.update(words=words_postings(tokenizer, p.text), lit=literal_postings(p.text))
         out.append(rec)
     return out
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    doc_id: str
+    data: bytes
+    digest: str
+    user_dicts: tuple[str, ...]
+
+
+def _prepare(job: _Job) -> tuple:
+    """Parse and analyse one changed file (runs in a worker process)."""
+    path = Path(job.path)
+    try:
+        doc = parse_document(job.data, path, job.doc_id)
+    except IngestError as exc:
+        return ("failed", ReadFailure(exc.path, exc.reason))
+    doc.content_hash = job.digest
+    apply_sidecar(doc, path)
+    return ("ok", doc.doc_id, _records(doc, JiebaTokenizer(job.user_dicts)), len(doc.paragraphs))
+
+
+def _prepared(jobs: Iterator[_Job], workers: int) -> Iterator[tuple]:
+    """Results of :func:`_prepare` in job order, from ``workers`` processes."""
+    if workers <= 1:
+        for job in jobs:
+            yield _prepare(job)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append(pool.submit(_prepare, job))
+            if len(pending) >= workers * 8:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _manifest(ix) -> dict[str, dict]:
@@ -125,7 +173,7 @@ def _manifest(ix) -> dict[str, dict]:
 
 def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = False,
             user_dicts: tuple[str, ...] = (), progress: Progress | None = None,
-            wait: float = 0.0) -> ReindexReport:
+            wait: float = 0.0, workers: int | None = None) -> ReindexReport:
     """Bring the index at ``index_dir`` in line with the files under ``paths``."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -160,43 +208,50 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
         report.failed.extend(failures)
         seen: set[str] = set()
         writer = None
-        total = len(files)
+        changed: list[tuple] = []
+        for source in files:
+            seen.add(source.doc_id)
+            try:
+                data = source.path.read_bytes()
+            except OSError as exc:
+                report.failed.append(ReadFailure(str(source.path), exc.strerror or str(exc)))
+                continue
+            digest = hash_bytes(data, source.path)
+            old = manifest.get(source.doc_id)
+            if old is not None and old.get("hash") == digest:
+                report.unchanged += 1
+                continue
+            changed.append((source, data, digest))
+
+        if workers is None:
+            workers = int(settings.resolve("workers")) or os.cpu_count() or 1
+        if len(changed) < PARALLEL_MIN_FILES:
+            workers = 1
+        JiebaTokenizer(user_dicts).segment("预热")  # load jieba once, before forking
+        jobs = (_Job(str(src.path), src.doc_id, data, digest, user_dicts)
+                for src, data, digest in changed)
         try:
-            for done, source in enumerate(files, start=1):
-                seen.add(source.doc_id)
+            for done, result in enumerate(_prepared(jobs, workers), start=1):
                 if progress:
-                    progress(done, total, source.doc_id)
-                try:
-                    data = source.path.read_bytes()
-                except OSError as exc:
-                    report.failed.append(ReadFailure(str(source.path), exc.strerror or str(exc)))
+                    progress(done, len(changed), changed[done - 1][0].doc_id)
+                if result[0] == "failed":
+                    report.failed.append(result[1])
                     continue
-                digest = hash_bytes(data, source.path)
-                old = manifest.get(source.doc_id)
-                if old is not None and old.get("hash") == digest:
-                    report.unchanged += 1
-                    continue
-                try:
-                    doc = parse_document(data, source.path, source.doc_id)
-                except IngestError as exc:
-                    report.failed.append(ReadFailure(exc.path, exc.reason))
-                    continue
-                doc.content_hash = digest
-                apply_sidecar(doc, source.path)
+                _, doc_id, records, n_paragraphs = result
                 if writer is None:
                     writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-                if old is not None:
-                    writer.delete_by_term("doc_id", source.doc_id)
-                    report.updated.append(source.doc_id)
+                if doc_id in manifest:
+                    writer.delete_by_term("doc_id", doc_id)
+                    report.updated.append(doc_id)
                 else:
-                    report.added.append(source.doc_id)
-                for record in _records(doc):
+                    report.added.append(doc_id)
+                for record in records:
                     writer.add_document(**record)
-                report.paragraphs_written += len(doc.paragraphs)
-            failed_ids = {_id for _id in manifest if _id not in seen}
+                report.paragraphs_written += n_paragraphs
+            missing = {_id for _id in manifest if _id not in seen}
             # A file that failed to read this time keeps its indexed version.
             failed_paths = {os.path.normpath(f.path) for f in report.failed}
-            for doc_id in sorted(failed_ids):
+            for doc_id in sorted(missing):
                 src = os.path.normpath(manifest[doc_id].get("source", ""))
                 if src in failed_paths:
                     continue

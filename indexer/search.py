@@ -10,8 +10,8 @@ from pathlib import Path
 
 from . import query as q
 from .analysis import RUN_START, JiebaTokenizer, literal_query_terms, literal_units
-from .normalize import clean_value, to_simplified
-from .snippets import Needle, snippet
+from .normalize import clean_value, fold_chars, to_simplified
+from .snippets import Needle, _needle_pattern, snippet
 from .store import (
     IndexNotFound,
     check_compatible,
@@ -31,6 +31,8 @@ LITERAL_BOOST = 4.0
 WHOLE_QUERY_BOOST = 3.0
 TITLE_BOOST = 2.0
 NUMBER_BOOST = 3.0
+#: Title / number boosts apply when at most this many documents match (else not telling).
+MAX_BOOSTED_DOCS = 200
 
 
 class QueryError(ValueError):
@@ -158,6 +160,12 @@ class Index:
         self._tokenizer.segment("预热")  # load jieba's dictionary now, not on the first query
         self._searcher = ix.searcher()
         self._docs = self._load_documents(self._searcher)
+        self._doc_fields = {
+            doc_id: {name: "".join(fold_chars(meta[name]).split())
+                     for name in ("title", "doc_number", "issuer") if meta.get(name)}
+            for doc_id, meta in self._docs.items()
+        }
+        self._field_cache: dict = {}
         self._epoch = getattr(self, "_epoch", 0) + 1
 
     def _load_documents(self, searcher) -> dict[str, dict]:
@@ -375,19 +383,39 @@ class Index:
             return wq.Term("words", words[0])
         return wq.And([wq.Term("words", w) for w in words])
 
+    def _doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
+        """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
+        key = (field, text, exact)
+        cached = self._field_cache.get(key)
+        if cached is not None:
+            return cached
+        pattern = _needle_pattern(text, exact)
+        out: list[str] = []
+        if pattern is not None:
+            for doc_id, values in self._doc_fields.items():
+                value = values.get(field)
+                if value and pattern.search(value):
+                    out.append(doc_id)
+        if len(self._field_cache) > 512:
+            self._field_cache.clear()
+        self._field_cache[key] = out
+        return out
+
+    def _docs_query(self, doc_ids: list[str]):
+        if not doc_ids:
+            return wq.NullQuery
+        return wq.Or([wq.Term("doc_id", d) for d in doc_ids])
+
     def _term_query(self, term: q.Term, searcher):
-        if term.field == "issuer":
-            return self._literal("issuer_lit", term.text, False, searcher)
-        if term.field == "number":
-            return self._literal("number_lit", term.text, True, searcher)
-        if term.field == "title":
-            return self._literal("title_lit", term.text, term.quoted, searcher)
+        if term.field in ("issuer", "number", "title"):
+            field = {"issuer": "issuer", "number": "doc_number", "title": "title"}[term.field]
+            exact = term.field == "number" or term.quoted
+            return self._docs_query(self._doc_field_matches(field, term.text, exact))
         if term.field == "type":
             return wq.Term("doc_type", to_simplified(clean_value(term.text)))
         literal = self._literal("lit", term.text, term.quoted, searcher)
         if term.quoted:
             return literal
-        literal = wq.Or([literal]) if not isinstance(literal, wq.Or) else literal
         words = self._words(term.text)
         parts = [_boosted(literal, LITERAL_BOOST)]
         if words is not None:
@@ -416,10 +444,13 @@ class Index:
             boosts.append(_boosted(self._literal("lit", whole, False, searcher),
                                    WHOLE_QUERY_BOOST))
         for text in texts:
-            boosts.append(_boosted(self._literal("title_lit", text, False, searcher), TITLE_BOOST))
+            titled = self._doc_field_matches("title", text, False)
+            if 0 < len(titled) <= MAX_BOOSTED_DOCS:
+                boosts.append(_boosted(self._docs_query(titled), TITLE_BOOST))
             if any(c.isdigit() for c in text):
-                boosts.append(_boosted(self._literal("number_lit", text, True, searcher),
-                                       NUMBER_BOOST))
+                numbered = self._doc_field_matches("doc_number", text, True)
+                if 0 < len(numbered) <= MAX_BOOSTED_DOCS:
+                    boosts.append(_boosted(self._docs_query(numbered), NUMBER_BOOST))
         if boosts:
             main = wq.AndMaybe(main, wq.Or(boosts))
         for term in parsed.must_not:

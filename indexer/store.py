@@ -27,10 +27,11 @@ from pathlib import Path
 
 from . import __version__
 from .analysis import analysis_settings, literal_analyzer, word_analyzer
-from .whoosh_api import BOOLEAN, ID, NUMERIC, STORED, TEXT, VERSION, FileStorage, Schema, windex
+from .fields import AnalyzedText
+from .whoosh_api import BOOLEAN, ID, NUMERIC, STORED, VERSION, FileStorage, Schema, windex
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -59,16 +60,13 @@ def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
     return Schema(
         key=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        doc_id=ID(stored=True),
+        doc_id=ID(stored=True, sortable=True),
         n=NUMERIC(int, stored=True, sortable=True),
         heading=BOOLEAN(stored=True),
         line=STORED(),
         text=STORED(),
-        words=TEXT(analyzer=words, phrase=True),
-        lit=TEXT(analyzer=lit, phrase=True),
-        title_lit=TEXT(analyzer=lit, phrase=True),
-        number_lit=TEXT(analyzer=lit, phrase=True),
-        issuer_lit=TEXT(analyzer=lit, phrase=True),
+        words=AnalyzedText(words),
+        lit=AnalyzedText(lit),
         issuer=ID(sortable=True),
         doc_type=ID(sortable=True),
         year=ID(sortable=True),

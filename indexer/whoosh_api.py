@@ -13,15 +13,17 @@ from whoosh import sorting
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 VERSION = whoosh.versionstring()
 
 __all__ = [
     "BM25F", "BOOLEAN", "ID", "NUMERIC", "STORED", "TEXT", "VERSION", "FileStorage", "Filter",
-    "LockError", "Schema", "Searcher", "SegmentWriter", "Token", "Tokenizer", "sorting",
-    "windex", "wq",
+    "LockError", "Positions", "Schema", "Searcher", "SegmentWriter", "Token", "Tokenizer",
+    "pack_uint", "sorting", "windex", "wq",
 ]

@@ -99,3 +99,18 @@ def test_analyzers_pickle_round_trip():
         clone = pickle.loads(pickle.dumps(analyzer))
         assert clone == analyzer
     assert LiteralTokenizer() == pickle.loads(pickle.dumps(LiteralTokenizer()))
+
+
+def test_pre_analysed_postings_equal_the_analyzers():
+    from indexer.fields import AnalyzedText, literal_postings, words_postings
+
+    text = "國務院辦公廳關於〔2023〕15號文件：稳岗返还、稳岗返还，GDP增长5.0%。"
+    for analyzer, pre in ((word_analyzer(), words_postings(JiebaTokenizer(), text)),
+                          (literal_analyzer(), literal_postings(text))):
+        field = AnalyzedText(analyzer)
+        assert sorted(pre.items) == sorted(field.index(text))
+        assert sorted(field.index(pre)) == sorted(pre.items)
+    decoded = AnalyzedText(word_analyzer()).format.decode_positions(
+        dict((t, v) for t, _, _, v in words_postings(JiebaTokenizer(), text).items)[
+            "稳岗返还".encode()])
+    assert decoded == [6, 7]

@@ -127,13 +127,13 @@ import importlib
 r = importlib.import_module("indexer.indexing")
 calls = 0
 real = r._records
-def slow(doc):
+def slow(*args):
     global calls
     calls += 1
     if calls == int(sys.argv[3]):
         print("READY", flush=True)
         import time; time.sleep(60)
-    return real(doc)
+    return real(*args)
 r._records = slow
 indexer.reindex([sys.argv[1]], sys.argv[2], rebuild=sys.argv[4] == "rebuild")
 """
@@ -183,7 +183,7 @@ def test_cli_index_and_search(tmp_path, corpus_copy):
                          capture_output=True, text=True, check=True)
     data = json.loads(res.stdout)
     assert (data["query"], data["total"], [h["paragraph"] for h in data["hits"]]) == (
-        "穩崗返還", 3, [10, 7])
+        "穩崗返還", 3, [7, 10])
     bad = subprocess.run(run + ["search", "x", "--from", "2025-13-45"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 2
