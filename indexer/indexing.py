@@ -48,6 +48,7 @@ from .store import (
     switch_generation,
     write_meta,
 )
+from .writer import open_writer
 
 Progress = Callable[[int, int, str], None]
 
@@ -239,7 +240,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
                     continue
                 _, doc_id, records, n_paragraphs = result
                 if writer is None:
-                    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+                    writer = open_writer(ix, WRITER_LIMIT_MB)
                 if doc_id in manifest:
                     writer.delete_by_term("doc_id", doc_id)
                     report.updated.append(doc_id)
@@ -256,7 +257,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
                 if src in failed_paths:
                     continue
                 if writer is None:
-                    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+                    writer = open_writer(ix, WRITER_LIMIT_MB)
                 writer.delete_by_term("doc_id", doc_id)
                 report.removed.append(doc_id)
             if writer is not None:

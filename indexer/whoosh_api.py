@@ -11,6 +11,7 @@ from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
@@ -18,12 +19,12 @@ from whoosh.index import LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 VERSION = whoosh.versionstring()
 
 __all__ = [
     "BM25F", "BOOLEAN", "ID", "NUMERIC", "STORED", "TEXT", "VERSION", "FileStorage", "Filter",
-    "LockError", "Positions", "Schema", "Searcher", "SegmentWriter", "Token", "Tokenizer",
-    "pack_uint", "sorting", "windex", "wq",
+    "LockError", "Positions", "PostingPool", "Schema", "Searcher", "SegmentWriter", "Token",
+    "Tokenizer", "W3Codec", "pack_uint", "sorting", "windex", "wq",
 ]
