@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,7 @@ class Index:
         self._tokenizer.segment("预热")  # load jieba's dictionary now, not on the first query
         self._searcher = ix.searcher()
         self._docs = self._load_documents(self._searcher)
+        self._load_columns(self._searcher)
         self._doc_fields = {
             doc_id: {name: "".join(fold_chars(meta[name]).split())
                      for name in ("title", "doc_number", "issuer") if meta.get(name)}
@@ -174,6 +176,30 @@ class Index:
             stored = searcher.stored_fields(docnum)
             docs[stored["doc_id"]] = stored["meta"]
         return docs
+
+    def _load_columns(self, searcher) -> None:
+        """Per-paragraph facet values and dates, read once per open index."""
+        reader = searcher.reader()
+        self._columns = {}
+        for name in ("issuer", "doc_type", "year", "date", "n"):
+            if reader.has_column(name):
+                self._columns[name] = list(reader.column_reader(name))
+            else:
+                self._columns[name] = []
+
+    def _column(self, name: str, docnum: int):
+        values = self._columns[name]
+        return values[docnum] if docnum < len(values) else None
+
+    def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
+        out = {}
+        for name in ("issuer", "doc_type", "year"):
+            values = self._columns[name]
+            counts = Counter(values[d] for d in docnums if d < len(values))
+            counts.pop("", None)
+            counts.pop(None, None)
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
 
     def refresh(self) -> bool:
         """Reopen if a reindex committed or switched generation. Returns True if reopened."""
@@ -281,41 +307,41 @@ class Index:
                            [], {"issuer": {}, "doc_type": {}, "year": {}}, offset, limit,
                            messages)
         searcher = self._thread_searcher()
-        wquery = self._build(parsed, searcher)
-        full = wq.And([wquery] + self._filters(parsed, issuer, doc_type, date_from, date_to))
+        full = self._build(parsed, searcher,
+                           self._filters(parsed, issuer, doc_type, date_from, date_to))
 
-        if sort == "date":
-            sortedby = [sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()]
-            score_at = 1
-        else:
-            score_at = 0
-            sortedby = [sorting.ScoreFacet(), sorting.FieldFacet("date", reverse=True),
-                        sorting.FieldFacet("n")]
-        facets = sorting.Facets()
-        for name in ("issuer", "doc_type", "year"):
-            facets.add_field(name, allow_overlap=False)
         page = offset + limit
-        results = searcher.search(full, limit=max(page, 1), sortedby=sortedby,
-                                  groupedby=facets, maptype=sorting.Count)
-        total = len(results)
+        date_of = self._columns["date"]
+        n_of = self._columns["n"]
+        if sort == "date":
+            results = searcher.search(
+                full, limit=max(page, 1),
+                sortedby=[sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()])
+            # The sort key is (negated date, negated score).
+            ranked = [(docnum, -float(key[1])) for docnum, key in results.items()]
+        else:
+            # optimize=False: Whoosh's block-quality skipping drops optional (boost)
+            # clauses for some documents and not others, so equal paragraphs score unequally.
+            results = searcher.search(full, limit=max(page, 1), optimize=False)
+            # Ties by date, newest first, then paragraph order.
+            ranked = sorted(results.items(),
+                            key=lambda item: (-item[1], -date_of[item[0]], n_of[item[0]]))
+        matched = list(searcher.docs_for_query(full))
+        total = len(matched)
         needles = self._needles(parsed)
         hits = []
-        for hit in results[offset:page]:
-            stored = hit.fields()
+        for docnum, score in ranked[offset:page]:
+            stored = searcher.stored_fields(docnum)
             meta = self._docs.get(stored["doc_id"], {})
             hits.append(Hit(
                 doc_id=stored["doc_id"], paragraph=stored["n"], text=stored["text"],
                 snippet=snippet(stored["text"], needles),
-                score=round(-float(hit.score[score_at]), 4), title=meta.get("title"),
+                score=round(float(score), 4), title=meta.get("title"),
                 doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
                 date=meta.get("date"), doc_type=meta.get("doc_type"),
                 source=meta.get("source", ""),
             ))
-        facet_counts = {}
-        for name in ("issuer", "doc_type", "year"):
-            groups = results.groups(name)
-            counts = {k: v for k, v in groups.items() if k not in (None, "")}
-            facet_counts[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        facet_counts = self._facets(matched)
         took = round((time.perf_counter() - started) * 1000, 2)
         return Results(query_text, total, took, hits, facet_counts, offset, limit, messages)
 
@@ -330,7 +356,7 @@ class Index:
         if parsed.empty:
             return []
         searcher = self._thread_searcher()
-        full = wq.And([self._build(parsed, searcher)] + self._filters(
+        full = self._build(parsed, searcher, self._filters(
             parsed, issuer, doc_type, _check_date("date_from", date_from),
             _check_date("date_to", date_to)))
         out = []
@@ -422,21 +448,35 @@ class Index:
             parts.append(words)
         return wq.Or(parts)
 
-    def _build(self, parsed: q.ParsedQuery, searcher):
+    def _build(self, parsed: q.ParsedQuery, searcher, filters: list | None = None):
+        """The Whoosh query: required terms and filters, then optional boosts, then exclusions.
+
+        Boosts wrap the filtered query (not the other way round): Whoosh's
+        AndMaybe inside an intersection skips its optional clause for some
+        documents, which made equal paragraphs score unequally.
+        """
+        filters = filters or []
         if parsed.empty:
-            # Filters only: every paragraph they allow (exclusions still apply).
-            main = wq.Every()
-            for term in parsed.must_not:
-                main = wq.AndNot(main, self._term_query(term, searcher))
-            return main
-        required = []
-        for node in parsed.must:
-            if isinstance(node, q.Any_):
-                required.append(wq.Or([self._term_query(t, searcher) for t in node.terms]))
-            else:
-                required.append(self._term_query(node, searcher))
-        main = wq.And(required) if len(required) > 1 else required[0]
-        # Optional boosts: the whole query literally, title and document-number matches.
+            # Filters only: every paragraph they allow.
+            main = wq.And(filters) if filters else wq.Every()
+        else:
+            required = []
+            for node in parsed.must:
+                if isinstance(node, q.Any_):
+                    required.append(wq.Or([self._term_query(t, searcher) for t in node.terms]))
+                else:
+                    required.append(self._term_query(node, searcher))
+            parts = required + filters
+            main = wq.And(parts) if len(parts) > 1 else parts[0]
+            boosts = self._boosts(parsed, searcher)
+            if boosts:
+                main = wq.AndMaybe(main, wq.Or(boosts))
+        for term in parsed.must_not:
+            main = wq.AndNot(main, self._term_query(term, searcher))
+        return main
+
+    def _boosts(self, parsed: q.ParsedQuery, searcher) -> list:
+        """Optional clauses: the whole query literally, title and document-number matches."""
         texts = [t.text for t in parsed.positive_terms() if t.field is None]
         boosts = []
         if len(texts) > 1:
@@ -446,16 +486,13 @@ class Index:
         for text in texts:
             titled = self._doc_field_matches("title", text, False)
             if 0 < len(titled) <= MAX_BOOSTED_DOCS:
-                boosts.append(_boosted(self._docs_query(titled), TITLE_BOOST))
+                boosts.append(wq.ConstantScoreQuery(self._docs_query(titled), TITLE_BOOST))
             if any(c.isdigit() for c in text):
                 numbered = self._doc_field_matches("doc_number", text, True)
                 if 0 < len(numbered) <= MAX_BOOSTED_DOCS:
-                    boosts.append(_boosted(self._docs_query(numbered), NUMBER_BOOST))
-        if boosts:
-            main = wq.AndMaybe(main, wq.Or(boosts))
-        for term in parsed.must_not:
-            main = wq.AndNot(main, self._term_query(term, searcher))
-        return main
+                    boosts.append(wq.ConstantScoreQuery(self._docs_query(numbered),
+                                                        NUMBER_BOOST))
+        return [b for b in boosts if b is not wq.NullQuery]
 
     def highlight_needles(self, query: str) -> list[Needle]:
         """What to mark for ``query`` in a paragraph (see :func:`indexer.snippets.mark`)."""
