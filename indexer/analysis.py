@@ -35,8 +35,6 @@ POLICY_TERMS = Path(__file__).resolve().parent / "data" / "policy_terms.txt"
 #: Marks a bigram whose first unit starts a digit run / whose last unit ends one.
 RUN_START = "\ue000"
 RUN_END = "\ue001"
-#: Stands after the last unit of a paragraph so that every unit starts a bigram.
-TEXT_END = "\ue002"
 
 
 def file_hash(path: Path | str | None) -> str | None:
@@ -162,18 +160,21 @@ def literal_units(text: str) -> list[tuple[str, int, bool, bool]]:
 def literal_bigrams(text: str) -> Iterator[tuple[int, str, int, int]]:
     """Index tokens: ``(position, term, startchar, endchar)``.
 
-    Position ``p`` holds the bigram of units ``p`` and ``p+1`` (the last unit is
-    paired with :data:`TEXT_END`), plus marked variants when a digit run starts
-    at unit ``p`` or ends at unit ``p+1``.
+    Position ``p`` holds the unigram of unit ``p`` and the bigram of units ``p``
+    and ``p+1``, plus marked variants when a digit run starts at unit ``p`` or
+    ends at unit ``p+1`` (and, for a one-digit number, a marked unigram).
     """
     units = literal_units(text)
-    for p, (ch, offset, starts, _ends) in enumerate(units):
-        if p + 1 < len(units):
-            nxt, noff, _, nends = units[p + 1]
-            end = noff + 1
-        else:
-            nxt, nends, end = TEXT_END, False, offset + 1
+    last = len(units) - 1
+    for p, (ch, offset, starts, ends) in enumerate(units):
+        yield p, ch, offset, offset + 1
+        if starts and ends:
+            yield p, RUN_START + ch + RUN_END, offset, offset + 1
+        if p == last:
+            break
+        nxt, noff, _, nends = units[p + 1]
         term = ch + nxt
+        end = noff + 1
         yield p, term, offset, end
         if starts:
             yield p, RUN_START + term, offset, end
@@ -188,13 +189,16 @@ def literal_query_terms(text: str, exact_numbers: bool) -> list[str]:
 
     With ``exact_numbers`` a digit run at either end of ``text`` must be a whole
     number in the paragraph (``5号`` does not match ``15号``). A one-unit text
-    gives one term that is a prefix (see :func:`literal_is_prefix`).
+    gives its unigram.
     """
     units = literal_units(text)
     if not units:
         return []
     if len(units) == 1:
-        return [units[0][0]]
+        ch, _, starts, ends = units[0]
+        if exact_numbers and starts and ends:
+            return [RUN_START + ch + RUN_END]
+        return [ch]
     terms = []
     last = len(units) - 2
     for p in range(len(units) - 1):
@@ -261,5 +265,5 @@ def analysis_settings(user_dicts: tuple[str, ...] = ()) -> dict:
         "fold": "TSCharacters+fullwidth+lower",
         "policy_terms_hash": file_hash(POLICY_TERMS),
         "user_dict_hashes": [file_hash(p) for p in user_dicts],
-        "literal": "bigram+digit-runs/1",
+        "literal": "unigram+bigram+digit-runs/2",
     }

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import query as q
-from .analysis import RUN_START, JiebaTokenizer, literal_query_terms, literal_units
+from .analysis import JiebaTokenizer, literal_query_terms
 from .normalize import clean_value, fold_chars, to_simplified
 from .snippets import Needle, _needle_pattern, snippet
 from .store import (
@@ -386,20 +386,7 @@ class Index:
             return wq.NullQuery
         if len(terms) > 1:
             return wq.Phrase(fieldname, terms)
-        term = terms[0]
-        if len(literal_units(text)) == 1:
-            # One character: any bigram that starts with it.
-            ch = term
-            if exact and ch.isascii() and ch.isdigit():
-                # A one-digit number: bigrams starting a digit run followed by a non-digit.
-                prefix = RUN_START + ch
-                options = [t.decode("utf-8") if isinstance(t, bytes) else t
-                           for t in searcher.reader().expand_prefix(fieldname, prefix)]
-                options = [t for t in options if len(t) >= 3 and not (
-                    t[2].isascii() and t[2].isdigit())]
-                return wq.Or([wq.Term(fieldname, t) for t in options]) if options else wq.NullQuery
-            return wq.Prefix(fieldname, ch)
-        return wq.Term(fieldname, term)
+        return wq.Term(fieldname, terms[0])
 
     def _words(self, text: str):
         words = [w for w, _, _ in self._tokenizer.segment(text)]

@@ -31,7 +31,7 @@ from .fields import AnalyzedText
 from .whoosh_api import BOOLEAN, ID, NUMERIC, STORED, VERSION, FileStorage, Schema, windex
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"

@@ -7,7 +7,6 @@ import pytest
 from indexer.analysis import (
     RUN_END,
     RUN_START,
-    TEXT_END,
     JiebaTokenizer,
     LiteralTokenizer,
     ScriptFoldFilter,
@@ -67,23 +66,29 @@ def test_fold_chars_is_length_preserving():
     assert to_simplified("國就勞發〔2025〕2號") == "国就劳发〔2025〕2号"
 
 
-def test_literal_bigrams_mark_digit_runs():
+def test_literal_tokens_mark_digit_runs():
     assert list(literal_bigrams("〔23〕5号")) == [
-        (0, "〔2", 0, 2), (1, "23", 1, 3), (1, RUN_START + "23", 1, 3),
+        (0, "〔", 0, 1), (0, "〔2", 0, 2),
+        (1, "2", 1, 2), (1, "23", 1, 3), (1, RUN_START + "23", 1, 3),
         (1, "23" + RUN_END, 1, 3), (1, RUN_START + "23" + RUN_END, 1, 3),
-        (2, "3〕", 2, 4), (3, "〕5", 3, 5), (3, "〕5" + RUN_END, 3, 5),
-        (4, "5号", 4, 6), (4, RUN_START + "5号", 4, 6), (5, "号" + TEXT_END, 5, 6),
+        (2, "3", 2, 3), (2, "3〕", 2, 4),
+        (3, "〕", 3, 4), (3, "〕5", 3, 5), (3, "〕5" + RUN_END, 3, 5),
+        (4, "5", 4, 5), (4, RUN_START + "5" + RUN_END, 4, 5), (4, "5号", 4, 6),
+        (4, RUN_START + "5号", 4, 6),
+        (5, "号", 5, 6),
     ]
 
 
 def test_literal_skips_spaces_and_folds():
-    assert [t for _, t, _, _ in literal_bigrams("穩 崗")] == ["稳岗", "岗" + TEXT_END]
+    assert [t for _, t, _, _ in literal_bigrams("穩 崗")] == ["稳", "稳岗", "岗"]
 
 
 @pytest.mark.parametrize(("text", "exact", "terms"), [
     ("稳岗返还", False, ["稳岗", "岗返", "返还"]),
     ("穩崗", False, ["稳岗"]),
     ("稳", False, ["稳"]),
+    ("5", False, ["5"]),
+    ("5", True, [RUN_START + "5" + RUN_END]),
     ("5号", False, ["5号"]),
     ("5号", True, [RUN_START + "5号"]),
     ("15", True, [RUN_START + "15" + RUN_END]),
