@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,13 @@ from .store import (
     open_whoosh,
     read_meta,
 )
-from .whoosh_api import sorting, wq
+from .whoosh_api import wq
 
 MAX_LIMIT = 100
+#: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
+RANKED_KEEP = 100
+#: Recent queries whose ranking, total and facets are kept.
+CACHE_SIZE = 256
 MAX_OFFSET = 10_000
 SORTS = ("relevance", "date")
 
@@ -32,8 +37,6 @@ LITERAL_BOOST = 4.0
 WHOLE_QUERY_BOOST = 3.0
 TITLE_BOOST = 2.0
 NUMBER_BOOST = 3.0
-#: Title / number boosts apply when at most this many documents match (else not telling).
-MAX_BOOSTED_DOCS = 200
 
 
 class QueryError(ValueError):
@@ -168,6 +171,7 @@ class Index:
             for doc_id, meta in self._docs.items()
         }
         self._field_cache: dict = {}
+        self._cache: OrderedDict = OrderedDict()
         self._epoch = getattr(self, "_epoch", 0) + 1
 
     def _load_documents(self, searcher) -> dict[str, dict]:
@@ -181,7 +185,7 @@ class Index:
         """Per-paragraph facet values and dates, read once per open index."""
         reader = searcher.reader()
         self._columns = {}
-        for name in ("issuer", "doc_type", "year", "date", "n"):
+        for name in ("issuer", "doc_type", "year", "date", "n", "doc_id"):
             if reader.has_column(name):
                 self._columns[name] = list(reader.column_reader(name))
             else:
@@ -306,28 +310,22 @@ class Index:
             return Results(query_text, 0, round((time.perf_counter() - started) * 1000, 2),
                            [], {"issuer": {}, "doc_type": {}, "year": {}}, offset, limit,
                            messages)
-        searcher = self._thread_searcher()
-        full = self._build(parsed, searcher,
-                           self._filters(parsed, issuer, doc_type, date_from, date_to))
-
+        key = (query_text, issuer, doc_type, date_from, date_to, sort, self._epoch)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is None:
+            cached = self._rank(parsed, issuer, doc_type, date_from, date_to, sort)
+            with self._lock:
+                self._cache[key] = cached
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        ranked, total, facet_counts = cached
         page = offset + limit
-        date_of = self._columns["date"]
-        n_of = self._columns["n"]
-        if sort == "date":
-            results = searcher.search(
-                full, limit=max(page, 1),
-                sortedby=[sorting.FieldFacet("date", reverse=True), sorting.ScoreFacet()])
-            # The sort key is (negated date, negated score).
-            ranked = [(docnum, -float(key[1])) for docnum, key in results.items()]
-        else:
-            # optimize=False: Whoosh's block-quality skipping drops optional (boost)
-            # clauses for some documents and not others, so equal paragraphs score unequally.
-            results = searcher.search(full, limit=max(page, 1), optimize=False)
-            # Ties by date, newest first, then paragraph order.
-            ranked = sorted(results.items(),
-                            key=lambda item: (-item[1], -date_of[item[0]], n_of[item[0]]))
-        matched = list(searcher.docs_for_query(full))
-        total = len(matched)
+        if page > len(ranked) and len(ranked) < total:
+            ranked = self._rank(parsed, issuer, doc_type, date_from, date_to, sort, page)[0]
+        searcher = self._thread_searcher()
         needles = self._needles(parsed)
         hits = []
         for docnum, score in ranked[offset:page]:
@@ -341,9 +339,34 @@ class Index:
                 date=meta.get("date"), doc_type=meta.get("doc_type"),
                 source=meta.get("source", ""),
             ))
-        facet_counts = self._facets(matched)
         took = round((time.perf_counter() - started) * 1000, 2)
         return Results(query_text, total, took, hits, facet_counts, offset, limit, messages)
+
+    def _rank(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to, sort: str,
+              keep: int = RANKED_KEEP) -> tuple[list[tuple[int, float]], int, dict]:
+        """All matches in one pass: the best ``keep`` (docnum, score), the total, the facets."""
+        searcher = self._thread_searcher()
+        full = self._build(parsed, searcher,
+                           self._filters(parsed, issuer, doc_type, date_from, date_to))
+        # optimize=False: Whoosh's block-quality skipping changes some scores.
+        results = searcher.search(full, limit=None, optimize=False)
+        items = list(results.items())
+        doc_boosts = self._doc_boosts(parsed)
+        if doc_boosts:
+            doc_of = self._columns["doc_id"]
+            items = [(docnum, score + doc_boosts.get(doc_of[docnum], 0.0))
+                     for docnum, score in items]
+        date_of = self._columns["date"]
+        n_of = self._columns["n"]
+        if sort == "date":
+            def order(item):
+                return (-date_of[item[0]], -item[1], n_of[item[0]])
+        else:
+            def order(item):
+                # Ties by date, newest first, then paragraph order.
+                return (-item[1], -date_of[item[0]], n_of[item[0]])
+        ranked = heapq.nsmallest(keep, items, key=order)
+        return ranked, len(items), self._facets([docnum for docnum, _ in items])
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
@@ -388,14 +411,6 @@ class Index:
             return wq.Phrase(fieldname, terms)
         return wq.Term(fieldname, terms[0])
 
-    def _words(self, text: str):
-        words = [w for w, _, _ in self._tokenizer.segment(text)]
-        if not words:
-            return None
-        if len(words) == 1:
-            return wq.Term("words", words[0])
-        return wq.And([wq.Term("words", w) for w in words])
-
     def _doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
         """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
         key = (field, text, exact)
@@ -429,11 +444,12 @@ class Index:
         literal = self._literal("lit", term.text, term.quoted, searcher)
         if term.quoted:
             return literal
-        words = self._words(term.text)
-        parts = [_boosted(literal, LITERAL_BOOST)]
-        if words is not None:
-            parts.append(words)
-        return wq.Or(parts)
+        segmented = [w for w, _, _ in self._tokenizer.segment(term.text)]
+        if len(segmented) <= 1:
+            # One word (or none): every paragraph that has it has the term literally.
+            return _boosted(literal, LITERAL_BOOST)
+        words = wq.And([wq.Term("words", w) for w in segmented])
+        return wq.Or([_boosted(literal, LITERAL_BOOST), words])
 
     def _build(self, parsed: q.ParsedQuery, searcher, filters: list | None = None):
         """The Whoosh query: required terms and filters, then optional boosts, then exclusions.
@@ -463,23 +479,25 @@ class Index:
         return main
 
     def _boosts(self, parsed: q.ParsedQuery, searcher) -> list:
-        """Optional clauses: the whole query literally, title and document-number matches."""
+        """Optional clauses: the whole query found literally."""
         texts = [t.text for t in parsed.positive_terms() if t.field is None]
-        boosts = []
-        if len(texts) > 1:
-            whole = "".join(texts)
-            boosts.append(_boosted(self._literal("lit", whole, False, searcher),
-                                   WHOLE_QUERY_BOOST))
-        for text in texts:
-            titled = self._doc_field_matches("title", text, False)
-            if 0 < len(titled) <= MAX_BOOSTED_DOCS:
-                boosts.append(wq.ConstantScoreQuery(self._docs_query(titled), TITLE_BOOST))
-            if any(c.isdigit() for c in text):
-                numbered = self._doc_field_matches("doc_number", text, True)
-                if 0 < len(numbered) <= MAX_BOOSTED_DOCS:
-                    boosts.append(wq.ConstantScoreQuery(self._docs_query(numbered),
-                                                        NUMBER_BOOST))
-        return [b for b in boosts if b is not wq.NullQuery]
+        if len(texts) < 2:
+            return []
+        whole = self._literal("lit", "".join(texts), False, searcher)
+        return [] if whole is wq.NullQuery else [_boosted(whole, WHOLE_QUERY_BOOST)]
+
+    def _doc_boosts(self, parsed: q.ParsedQuery) -> dict[str, float]:
+        """Score added to every paragraph of a document whose title / number matches."""
+        boosts: dict[str, float] = {}
+        for term in parsed.positive_terms():
+            if term.field is not None:
+                continue
+            for doc_id in self._doc_field_matches("title", term.text, False):
+                boosts[doc_id] = boosts.get(doc_id, 0.0) + TITLE_BOOST
+            if any(c.isdigit() for c in term.text):
+                for doc_id in self._doc_field_matches("doc_number", term.text, True):
+                    boosts[doc_id] = boosts.get(doc_id, 0.0) + NUMBER_BOOST
+        return boosts
 
     def highlight_needles(self, query: str) -> list[Needle]:
         """What to mark for ``query`` in a paragraph (see :func:`indexer.snippets.mark`)."""
