@@ -1,9 +1,9 @@
 """Encoding detection for government text files.
 
-Order of evidence: a byte-order mark; strict UTF-8; UTF-8 with a few invalid
-bytes (decoded with U+FFFD and reported); GB18030 (a superset of GBK and
-GB2312), accepted only when the decoded text looks like Chinese prose; UTF-16
-without a BOM when the NUL-byte pattern says so. Anything else is refused with
+Order of evidence: a byte-order mark; strict UTF-8; GB18030 (a superset of
+GBK and GB2312), accepted only when the decoded text looks like Chinese prose;
+UTF-8 with a few invalid bytes (decoded with U+FFFD and reported); UTF-16
+without a BOM when it reads as text. Anything else is refused with
 a reason rather than decoded wrongly in silence.
 """
 
@@ -33,7 +33,7 @@ _BOMS = (
 )
 
 # Share of invalid UTF-8 sequences (per character) still read as damaged UTF-8.
-_MAX_BAD_UTF8 = 0.001
+_MAX_BAD_UTF8 = 0.01
 # Share of characters that must look like ordinary Chinese text for GB18030.
 _MIN_PLAUSIBLE = 0.97
 
@@ -115,10 +115,22 @@ def decode(data: bytes) -> Decoded:
     except UnicodeDecodeError as exc:
         first_bad = exc.start
 
+    # GB18030 (GBK) when it decodes cleanly into ordinary Chinese text.
+    gb_reason = None
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        gb_reason = f"not GB18030 (invalid byte at {exc.start})"
+    else:
+        score = _plausible_chinese(text)
+        if score >= _MIN_PLAUSIBLE:
+            return Decoded(text, "gb18030")
+        gb_reason = f"decodes as GB18030 but only {score:.0%} of it looks like text"
+
+    # Mostly valid UTF-8: keep everything, mark the damage, say where.
     damaged = data.decode("utf-8", errors="replace")
     bad = damaged.count("\ufffd")
-    if bad <= max(2, _MAX_BAD_UTF8 * len(damaged)):
-        # Mostly valid UTF-8: keep everything, mark the damage, say where.
+    if bad <= max(16, _MAX_BAD_UTF8 * len(damaged)):
         line = _line_of(data, first_bad)
         return Decoded(
             damaged,
@@ -127,20 +139,7 @@ def decode(data: bytes) -> Decoded:
              f"(byte {first_bad}); replaced with U+FFFD",),
         )
 
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise DecodeError(
-            f"not UTF-8 (invalid byte at {first_bad}) and not GB18030 "
-            f"(invalid byte at {exc.start})"
-        ) from None
-    score = _plausible_chinese(text)
-    if score < _MIN_PLAUSIBLE:
-        utf16 = _as_utf16(data)
-        if utf16:
-            return utf16
-        raise DecodeError(
-            f"not UTF-8 (invalid byte at {first_bad}); decodes as GB18030 but "
-            f"only {score:.0%} of it looks like text"
-        )
-    return Decoded(text, "gb18030")
+    utf16 = _as_utf16(data)
+    if utf16:
+        return utf16
+    raise DecodeError(f"not UTF-8 (invalid byte at {first_bad}) and {gb_reason}")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from .readers import reader_for, supported
 SIDECAR_SUFFIX = ".meta.json"
 #: Files larger than this are refused (a policy document is rarely over 5 MB).
 MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Longer paragraphs (a whole file on one line) are split at sentence ends.
+MAX_PARAGRAPH_CHARS = 4000
 
 
 class IngestError(Exception):
@@ -94,6 +97,14 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[SourceFile], list[Read
                 path = Path(dirpath) / name
                 if not supported(path):
                     continue
+                try:
+                    mode = path.stat().st_mode
+                except OSError as exc:
+                    failures.append(ReadFailure(str(path), exc.strerror or str(exc)))
+                    continue
+                if not stat.S_ISREG(mode):
+                    failures.append(ReadFailure(str(path), "not a regular file"))
+                    continue
                 doc_id = doc_id_for(path, root)
                 if doc_id in found:
                     failures.append(ReadFailure(str(path), f"duplicate document id {doc_id!r}"))
@@ -120,6 +131,21 @@ def _is_txt_heading(text: str) -> bool:
     return len(text) <= 40 and bool(_HEADING_TXT.match(fold_chars(text))) and not re.search(
         r"[。；;，,]", text
     )
+
+
+def split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
+    """Split a paragraph longer than ``limit`` at sentence ends (else hard) into pieces."""
+    if len(text) <= limit:
+        return [text]
+    pieces = []
+    while len(text) > limit:
+        cut = max(text.rfind(ch, limit // 2, limit) for ch in "。！？；!?;\n")
+        cut = cut + 1 if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:]
+    if text:
+        pieces.append(text)
+    return pieces
 
 
 def _dedupe_runs(blocks: list[tuple[int, Block]], min_run: int = 3) -> list[tuple[int, Block]]:
@@ -216,11 +242,16 @@ def parse_document(data: bytes, path: Path, doc_id: str) -> Document:
     kept = [(i, b) for i, b in enumerate(blocks) if i not in extraction.consumed]
     kept = _dedupe_runs(kept)
     is_txt = path.suffix.lower() == ".txt"
-    paragraphs = [
-        Paragraph(n, b.text, b.heading or (is_txt and _is_txt_heading(b.text)), b.line)
-        for n, (_, b) in enumerate(kept, start=1)
-    ]
     warnings = [f"{path}: {w}" for w in decoded.warnings]
+    paragraphs = []
+    for _, b in kept:
+        heading = b.heading or (is_txt and _is_txt_heading(b.text))
+        pieces = split_long(b.text)
+        if len(pieces) > 1:
+            warnings.append(f"{path}: line {b.line}: paragraph of {len(b.text)} characters "
+                            f"split into {len(pieces)}")
+        for piece in pieces:
+            paragraphs.append(Paragraph(len(paragraphs) + 1, piece, heading, b.line))
     if not paragraphs:
         warnings.append(f"{path}: no text")
     return Document(

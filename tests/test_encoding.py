@@ -58,3 +58,8 @@ def test_random_high_bytes_are_not_decoded_as_gbk():
 
 def test_empty_file():
     assert decode(b"").text == ""
+
+
+def test_short_gbk_is_not_read_as_damaged_utf8():
+    decoded = decode("关于稳岗返还的通知".encode("gbk"))
+    assert (decoded.encoding, decoded.text, decoded.warnings) == ("gb18030", "关于稳岗返还的通知", ())

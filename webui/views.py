@@ -16,7 +16,8 @@ from indexer.snippets import mark, match_spans
 
 bp = Blueprint("search", __name__)
 
-_DOC_ID = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[^\x00-\x1f\x7f\\]{1,512}$")
+# A relative path: no leading slash, no "." or ".." segment, no NUL or backslash.
+_DOC_ID = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[^\x00\\]{1,512}$", re.S)
 
 
 class BadRequest(ValueError):
