@@ -163,7 +163,7 @@ def run_queries(index_dir: Path, queries: list[dict]) -> dict:
     times: dict[str, list[float]] = {}
     found = total_targets = found_full = 0
     for q in queries:
-        ix._cache.clear()  # every query measured cold, as a new query
+        ix.clear_cache()  # every query measured cold, as a new query
         t0 = time.perf_counter()
         res = ix.search(q["q"], limit=10, issuer=q.get("issuer"), sort=q.get("sort", "relevance"),
                         date_from=q.get("date_from"))
@@ -280,7 +280,7 @@ def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds:
             stop = time.monotonic() + seconds
             lock = threading.Lock()
 
-            def worker(offset: int):
+            def worker(offset: int, n=n, stop=stop, lock=lock, lat=lat, errors=errors):
                 k = offset
                 while time.monotonic() < stop:
                     url = urls[k % len(urls)]

@@ -136,13 +136,18 @@ def _int_date(value: int) -> str | None:
     return f"{s[:4]}-{s[4:6]}-{s[6:]}"
 
 
-class Index:
-    """An open, read-only index. Thread-safe: each thread gets its own searcher."""
+class _Snapshot:
+    """One opened state of the index: a Whoosh generation and what was read from it.
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    Never changes after it is built; :class:`Index` swaps in a new one on refresh,
+    so a search that started on a snapshot finishes on it.
+    """
+
+    def __init__(self, path: Path, epoch: int):
+        self.path = path
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._epoch = epoch
         self._open()
 
     # -- opening and refreshing ------------------------------------------------
@@ -172,7 +177,6 @@ class Index:
         }
         self._field_cache: dict = {}
         self._cache: OrderedDict = OrderedDict()
-        self._epoch = getattr(self, "_epoch", 0) + 1
 
     def _load_documents(self, searcher) -> dict[str, dict]:
         docs = {}
@@ -205,23 +209,14 @@ class Index:
             out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
 
-    def refresh(self) -> bool:
-        """Reopen if a reindex committed or switched generation. Returns True if reopened."""
-        gen = live_generation(self.path)
-        if gen == self._gen:
-            try:
-                if self._ix.latest_generation() == self._version:
-                    return False
-            except FileNotFoundError:
-                pass
-        with self._lock:
-            old = self._searcher
-            self._open()
+    def changed(self) -> bool:
+        """True when a reindex committed or switched generation since this snapshot."""
+        if live_generation(self.path) != self._gen:
+            return True
         try:
-            old.close()
-        except Exception:  # noqa: BLE001 - a closed or vanished reader is fine here
-            pass
-        return True
+            return self._ix.latest_generation() != self._version
+        except FileNotFoundError:
+            return True
 
     def _thread_searcher(self):
         local = self._local
@@ -232,12 +227,6 @@ class Index:
 
     def close(self) -> None:
         self._searcher.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- information -------------------------------------------------------------
 
@@ -521,6 +510,74 @@ def _boosted(query, boost: float):
     query = query.copy() if hasattr(query, "copy") else query
     query.boost = boost
     return query
+
+
+class Index:
+    """An open, read-only index; safe to share between threads.
+
+    Every call works on one consistent snapshot; :meth:`refresh` swaps in a new
+    snapshot after a reindex (calls already running finish on the old one).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._snap = _Snapshot(self.path, 1)
+
+    @property
+    def meta(self) -> dict:
+        return self._snap.meta
+
+    def refresh(self) -> bool:
+        """Reopen if a reindex committed or switched generation. Returns True if reopened."""
+        if not self._snap.changed():
+            return False
+        with self._lock:
+            if not self._snap.changed():
+                return False
+            self._snap = _Snapshot(self.path, self._snap._epoch + 1)
+        return True
+
+    def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
+               doc_type: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, sort: str = "relevance") -> Results:
+        """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
+        return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
+                                 doc_type=doc_type, date_from=date_from, date_to=date_to,
+                                 sort=sort)
+
+    def matching_paragraphs(self, query: str, issuer: str | None = None,
+                            doc_type: str | None = None, date_from: str | None = None,
+                            date_to: str | None = None) -> list[tuple[str, int]]:
+        """Every paragraph the query matches, as (doc_id, paragraph), unranked."""
+        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to)
+
+    def document(self, doc_id: str) -> DocumentView:
+        """A whole document: metadata and every paragraph. Raises DocumentNotFound."""
+        return self._snap.document(doc_id)
+
+    def document_ids(self) -> list[str]:
+        return self._snap.document_ids()
+
+    def highlight_needles(self, query: str) -> list[Needle]:
+        return self._snap.highlight_needles(query)
+
+    def stats(self) -> dict:
+        return self._snap.stats()
+
+    def clear_cache(self) -> None:
+        """Forget cached rankings (benchmarks measure every query cold)."""
+        with self._snap._lock:
+            self._snap._cache.clear()
+
+    def close(self) -> None:
+        self._snap.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def open_index(path: str | Path) -> Index:
