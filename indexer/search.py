@@ -146,7 +146,7 @@ class _Snapshot:
     def __init__(self, path: Path, epoch: int):
         self.path = path
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self._use = threading.RLock()
         self._epoch = epoch
         self._open()
 
@@ -219,11 +219,10 @@ class _Snapshot:
             return True
 
     def _thread_searcher(self):
-        local = self._local
-        if getattr(local, "epoch", None) != self._epoch:
-            local.searcher = self._ix.searcher()
-            local.epoch = self._epoch
-        return local.searcher
+        # One searcher per snapshot, used under self._use: Whoosh readers share
+        # file positions, and each reader costs memory; under the GIL more
+        # searchers would not search faster.
+        return self._searcher
 
     def close(self) -> None:
         self._searcher.close()
@@ -542,19 +541,25 @@ class Index:
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance") -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
-        return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
-                                 doc_type=doc_type, date_from=date_from, date_to=date_to,
-                                 sort=sort)
+        snap = self._snap
+        with snap._use:
+            return snap.search(query, limit=limit, offset=offset, issuer=issuer,
+                               doc_type=doc_type, date_from=date_from, date_to=date_to,
+                               sort=sort)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), unranked."""
-        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to)
+        snap = self._snap
+        with snap._use:
+            return snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to)
 
     def document(self, doc_id: str) -> DocumentView:
         """A whole document: metadata and every paragraph. Raises DocumentNotFound."""
-        return self._snap.document(doc_id)
+        snap = self._snap
+        with snap._use:
+            return snap.document(doc_id)
 
     def document_ids(self) -> list[str]:
         return self._snap.document_ids()
@@ -563,7 +568,9 @@ class Index:
         return self._snap.highlight_needles(query)
 
     def stats(self) -> dict:
-        return self._snap.stats()
+        snap = self._snap
+        with snap._use:
+            return snap.stats()
 
     def clear_cache(self) -> None:
         """Forget cached rankings (benchmarks measure every query cold)."""

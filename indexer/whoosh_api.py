@@ -14,6 +14,7 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.formats import Positions
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
@@ -24,7 +25,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 VERSION = whoosh.versionstring()
 
 __all__ = [
-    "BM25F", "BOOLEAN", "ID", "NUMERIC", "STORED", "TEXT", "VERSION", "FileStorage", "Filter",
+    "BM25F", "BOOLEAN", "ID", "NUMERIC", "STORED", "TEXT", "VERSION", "BufferFile",
+    "FileStorage", "Filter", "StructFile",
     "LockError", "Positions", "PostingPool", "Schema", "Searcher", "SegmentWriter", "Token",
     "Tokenizer", "W3Codec", "pack_uint", "sorting", "windex", "wq",
 ]

@@ -6,7 +6,9 @@ not depend on our analysis: the posting pool spills runs to disk with one
 the codec looks up the document's field length from the on-disk column for every
 posting; and posting blocks are compressed at zlib level 3. This writer spills
 runs as marshalled batches, materializes field lengths once per segment, and
-compresses blocks at level 1. The files it writes are ordinary Whoosh segments.
+compresses blocks at level 1, and leaves segments as separate files (a reader of
+a compound segment copies its postings into memory). The files it writes are
+ordinary Whoosh segments.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class _Lengths:
 class FastSegmentWriter(SegmentWriter):
     def __init__(self, ix, limitmb: int = 256, **kwargs):
         kwargs.setdefault("codec", W3Codec(compression=COMPRESSION))
+        # Separate segment files, not one compound file: Whoosh reads a compound
+        # file's parts into memory (BytesIO copies) in every reader it opens.
+        kwargs.setdefault("compound", False)
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = BatchedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 

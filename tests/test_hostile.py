@@ -100,7 +100,7 @@ query_text = st.one_of(
 
 
 @settings(max_examples=400, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(q=query_text, sort=st.sampled_from(["relevance", "date"]),
        offset=st.integers(0, 30))
 def test_fuzzed_queries_never_raise(index, q, sort, offset):
@@ -123,7 +123,7 @@ def client(seed_index):
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(q=query_text, page=st.one_of(st.integers(-5, 2000).map(str), st.text(max_size=5)),
        size=st.one_of(st.integers(-5, 200).map(str), st.text(max_size=5)),
        date=st.text(max_size=12))

@@ -69,7 +69,7 @@ def substrings(draw):
 
 
 @settings(max_examples=300, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=substrings())
 def test_any_substring_finds_its_paragraph(literal_index, case):
     doc_id, n, sub, cut_number = case
@@ -89,7 +89,7 @@ def test_any_substring_finds_its_paragraph(literal_index, case):
 
 
 @settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=substrings())
 def test_unquoted_substring_ranks_literal_first(literal_index, case):
     doc_id, n, sub, _ = case
