@@ -53,7 +53,7 @@ from .writer import open_writer
 Progress = Callable[[int, int, str], None]
 
 #: Memory Whoosh's writer may use before flushing a segment (per run).
-WRITER_LIMIT_MB = 256
+WRITER_LIMIT_MB = 192
 #: Fewer changed files than this are analysed in the writer process itself.
 PARALLEL_MIN_FILES = 16
 

@@ -21,7 +21,7 @@ from .fields import PreAnalyzed
 from .whoosh_api import PostingPool, SegmentWriter, W3Codec
 
 #: Postings per marshalled batch in a spilled run.
-RUN_BATCH = 50_000
+RUN_BATCH = 10_000
 #: zlib level for posting blocks and stored fields (Whoosh's default is 3).
 COMPRESSION = 1
 
