@@ -228,7 +228,8 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
             workers = int(settings.resolve("workers")) or os.cpu_count() or 1
         if len(changed) < PARALLEL_MIN_FILES:
             workers = 1
-        JiebaTokenizer(user_dicts).segment("预热")  # load jieba once, before forking
+        if changed:
+            JiebaTokenizer(user_dicts).segment("预热")  # load jieba once, before forking
         jobs = (_Job(str(src.path), src.doc_id, data, digest, user_dicts)
                 for src, data, digest in changed)
         try:
