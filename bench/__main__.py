@@ -108,11 +108,18 @@ def make_queries(docs: list, n_per_kind: int, seed: int) -> list[dict]:
     def pick():
         return rng.choice(paras)
 
-    def substring(text, lo, hi):
+    def substring(text, lo, hi, whole_numbers=False):
         compact = "".join(text.split())
         length = rng.randint(lo, min(hi, len(compact)))
         start = rng.randint(0, len(compact) - length)
-        return compact[start:start + length]
+        sub = compact[start:start + length]
+        if whole_numbers:
+            # A quoted phrase means whole numbers at its ends: do not cut one.
+            before = compact[start - 1:start]
+            after = compact[start + length:start + length + 1]
+            if (sub[:1].isdigit() and before.isdigit()) or (sub[-1:].isdigit() and after.isdigit()):
+                return ""
+        return sub
 
     bad = set('"“”「」『』|:：-')
     while len([q for q in out if q["kind"] == "word"]) < n_per_kind:
@@ -128,8 +135,8 @@ def make_queries(docs: list, n_per_kind: int, seed: int) -> list[dict]:
             out.append({"kind": "two words", "q": f"{a} {b}"})
     while len([q for q in out if q["kind"] == "phrase"]) < n_per_kind:
         d, p = pick()
-        sub = substring(p.text, 4, 8)
-        if not bad & set(sub):
+        sub = substring(p.text, 4, 8, whole_numbers=True)
+        if sub and not bad & set(sub):
             out.append({"kind": "phrase", "q": f'"{sub}"', "target": [d.doc_id, p.n]})
     while len([q for q in out if q["kind"] == "literal"]) < n_per_kind:
         d, p = pick()
