@@ -169,6 +169,8 @@ def run_queries(index_dir: Path, queries: list[dict]) -> dict:
     ix.search("预热")
     times: dict[str, list[float]] = {}
     found = total_targets = found_full = 0
+    by_kind: dict[str, list[int]] = {}  # kind -> [found at 10, targets]
+    long_found = long_total = 0  # literal strings of 4-10 characters
     for q in queries:
         ix.clear_cache()  # every query measured cold, as a new query
         t0 = time.perf_counter()
@@ -181,8 +183,15 @@ def run_queries(index_dir: Path, queries: list[dict]) -> dict:
         if "target" in q:
             total_targets += 1
             target = tuple(q["target"])
-            found += target in [(h.doc_id, h.paragraph) for h in res.hits]
+            hit = target in [(h.doc_id, h.paragraph) for h in res.hits]
+            found += hit
             found_full += target in ix.matching_paragraphs(q["q"])
+            row = by_kind.setdefault(q["kind"], [0, 0])
+            row[0] += hit
+            row[1] += 1
+            if len(q["q"].strip('"')) >= 4:
+                long_found += hit
+                long_total += 1
     everything = [t for ts in times.values() for t in ts]
     return {
         "queries": len(everything),
@@ -192,6 +201,8 @@ def run_queries(index_dir: Path, queries: list[dict]) -> dict:
         "by_kind_p50_ms": {k: round(statistics.median(v), 2) for k, v in times.items()},
         "recall_at_10": round(found / total_targets, 4) if total_targets else None,
         "recall_full": round(found_full / total_targets, 4) if total_targets else None,
+        "recall_at_10_by_kind": {k: round(v[0] / v[1], 4) for k, v in by_kind.items()},
+        "recall_at_10_4_to_10_chars": round(long_found / long_total, 4) if long_total else None,
     }
 
 
@@ -413,6 +424,7 @@ def print_table(r: dict) -> None:
          f"({s['queries']} queries)"),
         ("  p50 by kind", ", ".join(f"{k} {v}" for k, v in s["by_kind_p50_ms"].items())),
         ("verbatim recall@10 / full", f"{s['recall_at_10']:.1%} / {s['recall_full']:.1%}"),
+        ("  recall@10, strings of 4-10 chars", f"{s.get('recall_at_10_4_to_10_chars', 0):.1%}"),
     ]
     if "naive" in r:
         n = r["naive"]
