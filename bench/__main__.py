@@ -34,7 +34,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench.lawrefbook import ROOT, unpack
+from bench.lawrefbook import ROOT, copy_files, unpack
 from bench.recall import percentile, sample_documents
 
 RESULTS = ROOT / "bench" / "results"
@@ -361,10 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                     "documents": len(files)}
     try:
         corpus = work / "corpus"
-        for f in files:
-            dest = corpus / f.relative_to(folder)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, dest)
+        copy_files(files, folder, corpus)
         mb = dir_size(corpus) / 1e6
         result["megabytes"] = round(mb, 2)
 

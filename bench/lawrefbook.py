@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sqlite3
 import sys
 import tarfile
@@ -33,6 +34,15 @@ def unpack(archive: Path = ARCHIVE, dest: Path = DATA_DIR) -> Path:
     with tarfile.open(archive) as tar:
         tar.extractall(dest, filter="data")
     marker.write_text("ok\n")
+    return dest
+
+
+def copy_files(files: list[Path], folder: Path, dest: Path) -> Path:
+    """Copy ``files`` (under ``folder``) to ``dest``, keeping their relative paths."""
+    for f in files:
+        target = dest / f.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
     return dest
 
 

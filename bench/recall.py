@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.lawrefbook import ROOT, unpack
+from bench.lawrefbook import ROOT, copy_files, unpack
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -142,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="policy-search-recall-"))
     try:
         docs_dir = work / "docs"
-        for f in files:
-            dest = docs_dir / f.relative_to(folder)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, dest)
+        copy_files(files, folder, docs_dir)
         paragraphs = [(d.doc_id, p.n, p.text) for d in indexer.read_corpus([docs_dir])
                       if not isinstance(d, indexer.ReadFailure) for p in d.paragraphs]
         queries = make_queries(paragraphs, args.queries, args.seed)

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.__main__ import _free_port
-from bench.lawrefbook import unpack
+from bench.lawrefbook import copy_files, unpack
 from bench.recall import percentile, sample_documents
 
 QUERIES = ["人民政府", "第一条", '"县级以上人民政府"', "行政处罚 -罚款", "条例 OR 办法",
@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="policy-search-stress-"))
     rng = random.Random(args.seed)
     corpus = work / "corpus"
-    for f in files:
-        dest = corpus / f.relative_to(folder)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(f, dest)
+    copy_files(files, folder, corpus)
     index_dir = work / "index"
     print(indexer.reindex([corpus], index_dir).summary())
     port = _free_port()

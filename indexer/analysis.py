@@ -62,6 +62,18 @@ def jieba_tokenizer(dicts: tuple[str, ...]) -> jieba.Tokenizer:
         return tok
 
 
+def _whole(t: Token, value: str, positions: bool, chars: bool, start_pos: int,
+           start_char: int) -> Token:
+    """The single token of ``tokenize=False``: the whole value, as Whoosh's tokenizers do."""
+    t.original = t.text = value
+    t.boost = 1.0
+    if positions:
+        t.pos = start_pos
+    if chars:
+        t.startchar, t.endchar = start_char, start_char + len(value)
+    return t
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
@@ -95,14 +107,7 @@ class JiebaTokenizer(Tokenizer):
                  **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar = start_char
-                t.endchar = start_char + len(value)
-            yield t
+            yield _whole(t, value, positions, chars, start_pos, start_char)
             return
         for pos, (_, start, end) in enumerate(self.segment(value)):
             t.text = value[start:end]
@@ -225,13 +230,7 @@ class LiteralTokenizer(Tokenizer):
                  **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
-            t.original = t.text = value
-            t.boost = 1.0
-            if positions:
-                t.pos = start_pos
-            if chars:
-                t.startchar, t.endchar = start_char, start_char + len(value)
-            yield t
+            yield _whole(t, value, positions, chars, start_pos, start_char)
             return
         for pos, term, start, end in literal_bigrams(value):
             t.text = term

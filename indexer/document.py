@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 #: Metadata fields every document carries (``None`` when the text does not say).
 META_FIELDS = ("title", "doc_number", "issuer", "date", "doc_type", "topic")
@@ -80,8 +80,3 @@ class Document:
         if self.warnings:
             out["warnings"] = list(self.warnings)
         return out
-
-
-def metadata_dict(meta: Metadata) -> dict:
-    data = asdict(meta)
-    return {k: data[k] for k in META_FIELDS}

@@ -224,10 +224,6 @@ def hash_bytes(data: bytes, path: Path) -> str:
     return digest.hexdigest()
 
 
-def content_hash(path: Path) -> str:
-    return hash_bytes(Path(path).read_bytes(), Path(path))
-
-
 def parse_document(data: bytes, path: Path, doc_id: str) -> Document:
     """Turn file bytes into a document. Raises :class:`IngestError`."""
     reader = reader_for(path)

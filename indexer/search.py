@@ -195,10 +195,6 @@ class _Snapshot:
             else:
                 self._columns[name] = []
 
-    def _column(self, name: str, docnum: int):
-        values = self._columns[name]
-        return values[docnum] if docnum < len(values) else None
-
     def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
         out = {}
         for name in ("issuer", "doc_type", "year"):
