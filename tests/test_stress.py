@@ -212,3 +212,18 @@ def test_http_load_with_reindex_in_the_middle(tmp_path):
     assert len(statuses) == 2000
     assert sorted(set(statuses)) == [200, 400, 404]
     assert all(s < 500 and s > 0 for s in statuses)
+
+
+def test_benchmark_smoke_mode():
+    """`python -m bench --smoke` runs end to end (build, reindex, queries, HTTP)."""
+    from bench.lawrefbook import ARCHIVE
+
+    if not ARCHIVE.exists():
+        pytest.skip(f"{ARCHIVE} not present")
+    out = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--no-naive"],
+                         capture_output=True, text=True, timeout=600, check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("corpus                            ")
+    assert "20 documents" in lines[0]
+    assert any(line.startswith("HTTP, 32 clients") and line.endswith("errors 0") for line in lines)
+    assert lines[-1].endswith("bench/results/smoke.json")
