@@ -74,6 +74,33 @@ def _whole(t: Token, value: str, positions: bool, chars: bool, start_pos: int,
     return t
 
 
+def _emit(t: Token, spans, positions: bool, chars: bool, keeporiginal: bool, start_pos: int,
+          start_char: int):
+    """Yield ``t`` for each ``(position, text, start, end)``, the way Whoosh's tokenizers do."""
+    for pos, text, start, end in spans:
+        t.text = text
+        t.boost = 1.0
+        t.stopped = False
+        if keeporiginal:
+            t.original = text
+        if positions:
+            t.pos = start_pos + pos
+        if chars:
+            t.startchar = start_char + start
+            t.endchar = start_char + end
+        yield t
+
+
+class _Stateless:
+    """Equal to any instance of the same class (Whoosh compares schemas' analyzers)."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __hash__(self):
+        return hash(type(self))
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
@@ -109,28 +136,13 @@ class JiebaTokenizer(Tokenizer):
         if not tokenize:
             yield _whole(t, value, positions, chars, start_pos, start_char)
             return
-        for pos, (_, start, end) in enumerate(self.segment(value)):
-            t.text = value[start:end]
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = t.text
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
+        spans = ((pos, value[start:end], start, end)
+                 for pos, (_, start, end) in enumerate(self.segment(value)))
+        yield from _emit(t, spans, positions, chars, keeporiginal, start_pos, start_char)
 
 
-class ScriptFoldFilter(Filter):
+class ScriptFoldFilter(_Stateless, Filter):
     """Traditional → simplified, full-width → half-width, lowercase; offsets unchanged."""
-
-    def __eq__(self, other):
-        return isinstance(other, ScriptFoldFilter)
-
-    def __hash__(self):
-        return hash(ScriptFoldFilter)
 
     def __call__(self, tokens):
         for t in tokens:
@@ -216,14 +228,8 @@ def literal_query_terms(text: str, exact_numbers: bool) -> list[str]:
     return terms
 
 
-class LiteralTokenizer(Tokenizer):
+class LiteralTokenizer(_Stateless, Tokenizer):
     """Character bigrams with digit-run boundary variants (see :func:`literal_bigrams`)."""
-
-    def __eq__(self, other):
-        return isinstance(other, LiteralTokenizer)
-
-    def __hash__(self):
-        return hash(LiteralTokenizer)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
@@ -232,17 +238,8 @@ class LiteralTokenizer(Tokenizer):
         if not tokenize:
             yield _whole(t, value, positions, chars, start_pos, start_char)
             return
-        for pos, term, start, end in literal_bigrams(value):
-            t.text = term
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = term
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = start_char + start, start_char + end
-            yield t
+        yield from _emit(t, literal_bigrams(value), positions, chars, keeporiginal,
+                         start_pos, start_char)
 
 
 def word_analyzer(user_dicts: tuple[str, ...] = ()):

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import query as q
 from .analysis import JiebaTokenizer, literal_query_terms
 from .normalize import clean_value, fold_chars, to_simplified
-from .snippets import Needle, _needle_pattern, snippet
+from .snippets import Needle, needle_pattern, snippet
 from .store import (
     IndexNotFound,
     check_compatible,
@@ -167,6 +167,8 @@ class _Snapshot:
         self._version = ix.latest_generation()
         self._tokenizer = JiebaTokenizer(tuple(meta.get("user_dicts", [])))
         self._tokenizer.segment("预热")  # load jieba's dictionary now, not on the first query
+        # One searcher per snapshot, used under self._use: Whoosh readers share file
+        # positions and each costs memory; under the GIL more would not search faster.
         self._searcher = ix.searcher()
         self._docs = self._load_documents(self._searcher)
         self._load_columns(self._searcher)
@@ -214,12 +216,6 @@ class _Snapshot:
         except FileNotFoundError:
             return True
 
-    def _thread_searcher(self):
-        # One searcher per snapshot, used under self._use: Whoosh readers share
-        # file positions, and each reader costs memory; under the GIL more
-        # searchers would not search faster.
-        return self._searcher
-
     def close(self) -> None:
         self._searcher.close()
 
@@ -247,7 +243,7 @@ class _Snapshot:
         meta = self._docs.get(doc_id)
         if meta is None:
             raise DocumentNotFound(f"no document {doc_id!r} in the index")
-        searcher = self._thread_searcher()
+        searcher = self._searcher
         paragraphs = []
         for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
             stored = searcher.stored_fields(docnum)
@@ -309,7 +305,7 @@ class _Snapshot:
         page = offset + limit
         if page > len(ranked) and len(ranked) < total:
             ranked = self._rank(parsed, issuer, doc_type, date_from, date_to, sort, page)[0]
-        searcher = self._thread_searcher()
+        searcher = self._searcher
         needles = self._needles(parsed)
         hits = []
         for docnum, score in ranked[offset:page]:
@@ -329,7 +325,7 @@ class _Snapshot:
     def _rank(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to, sort: str,
               keep: int = RANKED_KEEP) -> tuple[list[tuple[int, float]], int, dict]:
         """All matches in one pass: the best ``keep`` (docnum, score), the total, the facets."""
-        searcher = self._thread_searcher()
+        searcher = self._searcher
         full = self._build(parsed, searcher,
                            self._filters(parsed, issuer, doc_type, date_from, date_to))
         # optimize=False: Whoosh's block-quality skipping changes some scores.
@@ -366,7 +362,7 @@ class _Snapshot:
         parsed = q.parse(query if isinstance(query, str) else "")
         if parsed.empty:
             return []
-        searcher = self._thread_searcher()
+        searcher = self._searcher
         date_from = _check_date("date_from", date_from)
         date_to = _check_date("date_to", date_to)
         full = self._build(parsed, searcher, self._filters(
@@ -418,7 +414,7 @@ class _Snapshot:
         cached = self._field_cache.get(key)
         if cached is not None:
             return cached
-        pattern = _needle_pattern(text, exact)
+        pattern = needle_pattern(text, exact)
         out: list[str] = []
         if pattern is not None:
             for doc_id, values in self._doc_fields.items():

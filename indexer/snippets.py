@@ -15,7 +15,7 @@ SENTENCE_END = "。！？；!?;"
 CONTEXT = 120
 
 
-def _needle_pattern(needle: str, exact_numbers: bool) -> re.Pattern | None:
+def needle_pattern(needle: str, exact_numbers: bool) -> re.Pattern | None:
     """A regex for ``needle`` in folded text, allowing whitespace between characters."""
     chars = [c for c in fold_chars(needle) if not c.isspace()]
     if not chars:
@@ -35,7 +35,7 @@ Needle = tuple[str, bool, tuple[str, ...]]
 
 
 def _find(folded: str, needle: str, exact: bool) -> list[tuple[int, int]]:
-    pattern = _needle_pattern(needle, exact)
+    pattern = needle_pattern(needle, exact)
     if pattern is None:
         return []
     return [m.span() for m in pattern.finditer(folded) if m.end() > m.start()]
