@@ -1,18 +1,15 @@
-"""Chinese analysis as Whoosh components.
+"""Word segmentation: jieba, as a Whoosh tokenizer.
 
-* :class:`JiebaTokenizer` segments with jieba and honours Whoosh's ``positions``,
-  ``chars``, ``start_pos``, ``start_char``, ``keeporiginal`` and ``mode``. It
-  segments the *folded* text (simplified, half-width), which has the same length
-  as the original, so ``startchar``/``endchar`` point into the original text and
-  traditional documents segment as well as simplified ones.
-* :class:`ScriptFoldFilter` folds ``token.text`` (traditional → simplified,
-  full-width → half-width, A-Z → a-z) without touching offsets.
-* :class:`LiteralTokenizer` emits character bigrams of the folded text for the
-  literal-match guarantee: any substring of a paragraph is a phrase of bigrams.
-  Runs of ASCII digits also get boundary-marked variants, so ``"5号"`` (quoted)
-  does not match ``15号``.
+:class:`JiebaTokenizer` segments with jieba and honours Whoosh's ``positions``,
+``chars``, ``start_pos``, ``start_char``, ``keeporiginal`` and ``mode``. It
+segments the *folded* text (simplified, half-width), which has the same length as
+the original, so ``startchar``/``endchar`` point into the original text and
+traditional text segments as well as simplified. Queries are segmented with it:
+a term that jieba splits into words also matches paragraphs that have all of its
+words apart (see :mod:`indexer.search`); the highlighter marks those words.
 
-All classes are picklable: Whoosh stores the schema, analyzers included, in the index.
+Paragraph text itself is indexed character by character (:mod:`indexer.charindex`),
+so no segmentation decision can hide a substring.
 """
 
 from __future__ import annotations
@@ -26,16 +23,11 @@ from pathlib import Path
 import jieba
 
 from .normalize import fold_chars
-from .whoosh_api import Filter, Token, Tokenizer
+from .whoosh_api import Token, Tokenizer
 
 jieba.setLogLevel(logging.WARNING)
 
 POLICY_TERMS = Path(__file__).resolve().parent / "data" / "policy_terms.txt"
-
-#: Marks a bigram whose first unit starts a digit run / whose last unit ends one.
-RUN_START = "\ue000"
-RUN_END = "\ue001"
-
 
 def file_hash(path: Path | str | None) -> str | None:
     if path is None:
@@ -91,16 +83,6 @@ def _emit(t: Token, spans, positions: bool, chars: bool, keeporiginal: bool, sta
         yield t
 
 
-class _Stateless:
-    """Equal to any instance of the same class (Whoosh compares schemas' analyzers)."""
-
-    def __eq__(self, other):
-        return type(other) is type(self)
-
-    def __hash__(self):
-        return hash(type(self))
-
-
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum()
 
@@ -141,115 +123,6 @@ class JiebaTokenizer(Tokenizer):
         yield from _emit(t, spans, positions, chars, keeporiginal, start_pos, start_char)
 
 
-class ScriptFoldFilter(_Stateless, Filter):
-    """Traditional → simplified, full-width → half-width, lowercase; offsets unchanged."""
-
-    def __call__(self, tokens):
-        for t in tokens:
-            t.text = fold_chars(t.text)
-            yield t
-
-
-# --- literal (character) analysis -------------------------------------------
-
-def literal_units(text: str) -> list[tuple[str, int, bool, bool]]:
-    """Units of the folded text: ``(char, offset, starts_digit_run, ends_digit_run)``.
-
-    Every non-space character is a unit; whitespace and private-use characters
-    are skipped, so a phrase matches across spaces and line breaks.
-    """
-    folded = fold_chars(text)
-    units = []
-    for i, ch in enumerate(folded):
-        if ch.isspace() or "\ue000" <= ch <= "\uf8ff":
-            continue
-        units.append([ch, i, False, False])
-    for k, unit in enumerate(units):
-        if unit[0].isascii() and unit[0].isdigit():
-            prev_digit = k > 0 and units[k - 1][0].isascii() and units[k - 1][0].isdigit()
-            next_digit = (k + 1 < len(units) and units[k + 1][0].isascii()
-                          and units[k + 1][0].isdigit())
-            unit[2] = not prev_digit
-            unit[3] = not next_digit
-    return [tuple(u) for u in units]
-
-
-def literal_bigrams(text: str) -> Iterator[tuple[int, str, int, int]]:
-    """Index tokens: ``(position, term, startchar, endchar)``.
-
-    Position ``p`` holds the unigram of unit ``p`` and the bigram of units ``p``
-    and ``p+1``, plus marked variants when a digit run starts at unit ``p`` or
-    ends at unit ``p+1`` (and, for a one-digit number, a marked unigram).
-    """
-    units = literal_units(text)
-    last = len(units) - 1
-    for p, (ch, offset, starts, ends) in enumerate(units):
-        yield p, ch, offset, offset + 1
-        if starts and ends:
-            yield p, RUN_START + ch + RUN_END, offset, offset + 1
-        if p == last:
-            break
-        nxt, noff, _, nends = units[p + 1]
-        term = ch + nxt
-        end = noff + 1
-        yield p, term, offset, end
-        if starts:
-            yield p, RUN_START + term, offset, end
-        if nends:
-            yield p, term + RUN_END, offset, end
-            if starts:
-                yield p, RUN_START + term + RUN_END, offset, end
-
-
-def literal_query_terms(text: str, exact_numbers: bool) -> list[str]:
-    """The bigram phrase that finds ``text`` as a substring.
-
-    With ``exact_numbers`` a digit run at either end of ``text`` must be a whole
-    number in the paragraph (``5号`` does not match ``15号``). A one-unit text
-    gives its unigram.
-    """
-    units = literal_units(text)
-    if not units:
-        return []
-    if len(units) == 1:
-        ch, _, starts, ends = units[0]
-        if exact_numbers and starts and ends:
-            return [RUN_START + ch + RUN_END]
-        return [ch]
-    terms = []
-    last = len(units) - 2
-    for p in range(len(units) - 1):
-        term = units[p][0] + units[p + 1][0]
-        if exact_numbers and p == 0 and units[0][2]:
-            term = RUN_START + term
-        if exact_numbers and p == last and units[-1][3]:
-            term = term + RUN_END
-        terms.append(term)
-    return terms
-
-
-class LiteralTokenizer(_Stateless, Tokenizer):
-    """Character bigrams with digit-run boundary variants (see :func:`literal_bigrams`)."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
-                 **kwargs) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            yield _whole(t, value, positions, chars, start_pos, start_char)
-            return
-        yield from _emit(t, literal_bigrams(value), positions, chars, keeporiginal,
-                         start_pos, start_char)
-
-
-def word_analyzer(user_dicts: tuple[str, ...] = ()):
-    return JiebaTokenizer(user_dicts) | ScriptFoldFilter()
-
-
-def literal_analyzer():
-    return LiteralTokenizer()
-
-
 def analysis_settings(user_dicts: tuple[str, ...] = ()) -> dict:
     """What an index depends on: if any of this changes, the index must be rebuilt."""
     from importlib.metadata import version
@@ -261,5 +134,5 @@ def analysis_settings(user_dicts: tuple[str, ...] = ()) -> dict:
         "fold": "TSCharacters+fullwidth+lower",
         "policy_terms_hash": file_hash(POLICY_TERMS),
         "user_dict_hashes": [file_hash(p) for p in user_dicts],
-        "literal": "unigram+bigram+digit-runs/2",
+        "literal": "charindex/1",
     }

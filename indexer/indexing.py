@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings
-from .analysis import JiebaTokenizer
 from .document import Document
-from .fields import literal_postings, words_postings
 from .ingest import (
     IngestError,
     ReadFailure,
@@ -93,12 +91,8 @@ class ReindexReport:
         return text
 
 
-def _records(doc: Document, tokenizer: JiebaTokenizer | None = None) -> list[dict]:
-    """Whoosh records for one document: a document record and one per paragraph.
-
-    With a ``tokenizer`` the text fields are pre-analysed here (in a worker
-    process); without one the writer's analyzers do it.
-    """
+def _records(doc: Document) -> list[dict]:
+    """Whoosh records for one document: a document record and one per paragraph."""
     meta = doc.meta
     doc_meta = {
         "title": meta.title, "doc_number": meta.doc_number, "issuer": meta.issuer,
@@ -120,10 +114,6 @@ def _records(doc: Document, tokenizer: JiebaTokenizer | None = None) -> list[dic
     for p in doc.paragraphs:
         rec = dict(shared)
         rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, line=p.line, text=p.text)
-        if tokenizer is None:
-            rec.update(words=p.text, lit=p.text)
-        else:
-            rec.update(words=words_postings(tokenizer, p.text), lit=literal_postings(p.text))
         out.append(rec)
     return out
 
@@ -134,11 +124,10 @@ class _Job:
     doc_id: str
     data: bytes
     digest: str
-    user_dicts: tuple[str, ...]
 
 
 def _prepare(job: _Job) -> tuple:
-    """Parse and analyse one changed file (runs in a worker process)."""
+    """Parse one changed file (runs in a worker process)."""
     path = Path(job.path)
     try:
         doc = parse_document(job.data, path, job.doc_id)
@@ -146,7 +135,7 @@ def _prepare(job: _Job) -> tuple:
         return ("failed", ReadFailure(exc.path, exc.reason))
     doc.content_hash = job.digest
     apply_sidecar(doc, path)
-    return ("ok", doc.doc_id, _records(doc, JiebaTokenizer(job.user_dicts)), len(doc.paragraphs))
+    return ("ok", doc.doc_id, _records(doc), len(doc.paragraphs))
 
 
 def _prepared(jobs: Iterator[_Job], workers: int) -> Iterator[tuple]:
@@ -228,9 +217,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
             workers = int(settings.resolve("workers")) or os.cpu_count() or 1
         if len(changed) < PARALLEL_MIN_FILES:
             workers = 1
-        if changed:
-            JiebaTokenizer(user_dicts).segment("预热")  # load jieba once, before forking
-        jobs = (_Job(str(src.path), src.doc_id, data, digest, user_dicts)
+        jobs = (_Job(str(src.path), src.doc_id, data, digest)
                 for src, data, digest in changed)
         try:
             for done, result in enumerate(_prepared(jobs, workers), start=1):

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import datetime as _dt
-import heapq
 import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from . import charindex
 from . import query as q
-from .analysis import JiebaTokenizer, literal_query_terms
+from .analysis import JiebaTokenizer
+from .charindex import CharIndex, Part
 from .normalize import clean_value, fold_chars, to_simplified
 from .snippets import Needle, needle_pattern, snippet
 from .store import (
     IndexNotFound,
+    SearchIndexError,
     check_compatible,
     live_generation,
     open_whoosh,
     read_meta,
 )
-from .whoosh_api import wq
 
 MAX_LIMIT = 100
 #: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
@@ -136,8 +139,139 @@ def _int_date(value: int) -> str | None:
     return f"{s[:4]}-{s[4:6]}-{s[6:]}"
 
 
+# BM25 over literal occurrences, per paragraph (lengths in units).
+K1 = 1.2
+B = 0.75
+#: Tiers (query terms found literally) dominate scores, which stay far below this.
+_TIER = 1e4
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0, dtype=np.float64)
+
+
+@dataclass
+class _PartView:
+    """A part of a segment's character index, placed in the index."""
+
+    part: Part
+    base: int  # Whoosh docnum of the part's first row
+    alive: np.ndarray  # paragraphs not deleted
+
+
+@dataclass
+class _Matched:
+    """The matching rows of one part, with what ranking needs."""
+
+    view: _PartView
+    rows: np.ndarray
+    docnums: np.ndarray
+    n: np.ndarray
+    date: np.ndarray
+    score: np.ndarray = field(default_factory=lambda: _EMPTY_F)
+    tier: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+
+
+@dataclass
+class _Node:
+    """A query node over every part: which rows match, their scores and tiers."""
+
+    mask: list[np.ndarray]
+    score: list[np.ndarray]
+    tier: list[np.ndarray]
+
+
+class _Evaluator:
+    """Evaluates query nodes for one search, computing each needle once."""
+
+    def __init__(self, snap: _Snapshot):
+        self.snap = snap
+        self.parts = snap._parts
+        self._literals: dict[tuple[str, bool], _Node] = {}
+
+    def _none(self) -> _Node:
+        return _Node([np.zeros(v.part.rows, dtype=np.bool_) for v in self.parts],
+                     [np.zeros(v.part.rows) for v in self.parts],
+                     [np.zeros(v.part.rows, dtype=np.int64) for v in self.parts])
+
+    def literal(self, text: str, exact: bool) -> _Node:
+        """Paragraphs containing ``text`` (folded, spaces ignored), BM25-scored, tier 1."""
+        needle = charindex.units(text)
+        key = (needle, exact)
+        node = self._literals.get(key)
+        if node is not None:
+            return node
+        if not needle:
+            node = self._none()
+        else:
+            tfs = [v.part.term_frequencies(needle, exact) for v in self.parts]
+            df = sum(int(np.count_nonzero(tf[v.alive])) for tf, v in zip(tfs, self.parts, strict=True))
+            total = max(self.snap._paragraphs, 1)
+            idf = float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
+            node = _Node([], [], [])
+            for tf, v in zip(tfs, self.parts, strict=True):
+                present = tf > 0
+                score = np.zeros(v.part.rows)
+                norm = K1 * (1.0 - B + B * v.part.lengths[present] / self.snap._avg_len)
+                hits = tf[present]
+                score[present] = idf * hits * (K1 + 1.0) / (hits + norm)
+                node.mask.append(present)
+                node.score.append(score)
+                node.tier.append(present.astype(np.int64))
+        self._literals[key] = node
+        return node
+
+    def _docs(self, doc_ids: list[str]) -> _Node:
+        node = self._none()
+        wanted = set(doc_ids)
+        for i, v in enumerate(self.parts):
+            codes = [c for c, d in enumerate(v.part.tables["docs"]) if d in wanted]
+            if codes:
+                node.mask[i] = np.isin(v.part.doc, codes)
+        return node
+
+    def _doc_type(self, value: str) -> _Node:
+        node = self._none()
+        for i, v in enumerate(self.parts):
+            node.mask[i] = v.part.doc_type == v.part.code("doc_type", value)
+        return node
+
+    def node(self, node: q.Term | q.Any_) -> _Node:
+        if isinstance(node, q.Any_):
+            subs = [self.node(t) for t in node.terms]
+            return _Node([np.logical_or.reduce([s.mask[i] for s in subs]) for i in range(len(self.parts))],
+                         [sum(s.score[i] for s in subs) for i in range(len(self.parts))],
+                         [sum(s.tier[i] for s in subs) for i in range(len(self.parts))])
+        return self._term(node)
+
+    def _term(self, term: q.Term) -> _Node:
+        snap = self.snap
+        if term.field in ("issuer", "number", "title"):
+            name = {"issuer": "issuer", "number": "doc_number", "title": "title"}[term.field]
+            exact = term.field == "number" or term.quoted
+            return self._docs(snap._doc_field_matches(name, term.text, exact))
+        if term.field == "type":
+            return self._doc_type(to_simplified(clean_value(term.text)))
+        literal = self.literal(term.text, term.quoted)
+        if term.quoted:
+            return literal
+        words = list(dict.fromkeys(w for w, _, _ in snap._tokenizer.segment(term.text)))
+        boosted = _Node(literal.mask, [LITERAL_BOOST * s for s in literal.score], literal.tier)
+        if len(words) <= 1:
+            # One word (or none): every paragraph that has it has the term literally.
+            return boosted
+        # Otherwise also every paragraph with all of its words, apart.
+        # Words match as written: a number among them is a whole number.
+        parts = [self.literal(w, True) for w in words]
+        out = _Node([], [], boosted.tier)
+        for i in range(len(self.parts)):
+            together = np.logical_and.reduce([p.mask[i] for p in parts])
+            apart = np.where(together, sum(p.score[i] for p in parts), 0.0)
+            out.mask.append(boosted.mask[i] | together)
+            out.score.append(boosted.score[i] + apart)
+        return out
+
+
 class _Snapshot:
-    """One opened state of the index: a Whoosh generation and what was read from it.
+    """One opened state of the index: a Whoosh generation and its character indexes.
 
     Never changes after it is built; :class:`Index` swaps in a new one on refresh,
     so a search that started on a snapshot finishes on it.
@@ -148,7 +282,15 @@ class _Snapshot:
         self._lock = threading.Lock()
         self._use = threading.RLock()
         self._epoch = epoch
-        self._open()
+        for attempt in range(5):
+            try:
+                self._open()
+                break
+            except FileNotFoundError:
+                # A commit replaced segments between reading the TOC and opening them.
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     # -- opening and refreshing ------------------------------------------------
 
@@ -167,11 +309,14 @@ class _Snapshot:
         self._version = ix.latest_generation()
         self._tokenizer = JiebaTokenizer(tuple(meta.get("user_dicts", [])))
         self._tokenizer.segment("预热")  # load jieba's dictionary now, not on the first query
-        # One searcher per snapshot, used under self._use: Whoosh readers share file
-        # positions and each costs memory; under the GIL more would not search faster.
+        # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
+        # share file positions. Matching and ranking use the character index.
         self._searcher = ix.searcher()
         self._docs = self._load_documents(self._searcher)
-        self._load_columns(self._searcher)
+        self._parts = self._load_parts(gen, self._searcher)
+        self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
+        units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
+        self._avg_len = units / self._paragraphs if self._paragraphs else 1.0
         self._doc_fields = {
             doc_id: {name: "".join(fold_chars(meta[name]).split())
                      for name in ("title", "doc_number", "issuer") if meta.get(name)}
@@ -187,25 +332,25 @@ class _Snapshot:
             docs[stored["doc_id"]] = stored["meta"]
         return docs
 
-    def _load_columns(self, searcher) -> None:
-        """Per-paragraph facet values and dates, read once per open index."""
-        reader = searcher.reader()
-        self._columns = {}
-        for name in ("issuer", "doc_type", "year", "date", "n", "doc_id"):
-            if reader.has_column(name):
-                self._columns[name] = list(reader.column_reader(name))
-            else:
-                self._columns[name] = []
-
-    def _facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
-        out = {}
-        for name in ("issuer", "doc_type", "year"):
-            values = self._columns[name]
-            counts = Counter(values[d] for d in docnums if d < len(values))
-            counts.pop("", None)
-            counts.pop(None, None)
-            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        return out
+    @staticmethod
+    def _load_parts(gen: Path, searcher) -> list[_PartView]:
+        """Each segment's character index, with Whoosh's deletions applied."""
+        views = []
+        for leaf, offset in searcher.reader().leaf_readers():
+            segment = leaf.segment()
+            chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
+            if chars.rows != leaf.doc_count_all():
+                raise SearchIndexError(
+                    f"{chars.path}: {chars.rows} rows for a segment of "
+                    f"{leaf.doc_count_all()} documents; run `policy-search index --rebuild`")
+            deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64) \
+                if segment.has_deletions() else np.zeros(0, dtype=np.int64)
+            for part in chars.parts:
+                alive = np.array(part.is_para, dtype=np.bool_)
+                local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
+                alive[local - part.base] = False
+                views.append(_PartView(part, offset + part.base, alive))
+        return views
 
     def changed(self) -> bool:
         """True when a reindex committed or switched generation since this snapshot."""
@@ -305,11 +450,11 @@ class _Snapshot:
         page = offset + limit
         if page > len(ranked) and len(ranked) < total:
             ranked = self._rank(parsed, issuer, doc_type, date_from, date_to, sort, page)[0]
-        searcher = self._searcher
         needles = self._needles(parsed)
         hits = []
         for docnum, score in ranked[offset:page]:
-            stored = searcher.stored_fields(docnum)
+            with self._use:
+                stored = self._searcher.stored_fields(docnum)
             meta = self._docs.get(stored["doc_id"], {})
             hits.append(Hit(
                 doc_id=stored["doc_id"], paragraph=stored["n"], text=stored["text"],
@@ -324,33 +469,45 @@ class _Snapshot:
 
     def _rank(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to, sort: str,
               keep: int = RANKED_KEEP) -> tuple[list[tuple[int, float]], int, dict]:
-        """All matches in one pass: the best ``keep`` (docnum, score), the total, the facets."""
-        searcher = self._searcher
-        full = self._build(parsed, searcher,
-                           self._filters(parsed, issuer, doc_type, date_from, date_to))
-        # optimize=False: Whoosh's block-quality skipping changes some scores.
-        results = searcher.search(full, limit=None, optimize=False)
-        items = list(results.items())
-        date_of = self._columns["date"]
-        bounds = self._date_bounds(parsed, date_from, date_to)
-        if bounds is not None:
-            lo, hi = bounds
-            items = [item for item in items if lo <= date_of[item[0]] <= hi]
-        doc_boosts = self._doc_boosts(parsed)
-        if doc_boosts:
-            doc_of = self._columns["doc_id"]
-            items = [(docnum, score + doc_boosts.get(doc_of[docnum], 0.0))
-                     for docnum, score in items]
-        n_of = self._columns["n"]
+        """All matches at once: the best ``keep`` (docnum, score), the total, the facets."""
+        matched = self._match(parsed, issuer, doc_type, date_from, date_to, scored=True)
+        docnums = np.concatenate([m.docnums for m in matched]) if matched else _EMPTY_I
+        tier = np.concatenate([m.tier for m in matched]) if matched else _EMPTY_I
+        score = np.concatenate([m.score for m in matched]) if matched else _EMPTY_F
+        date = np.concatenate([m.date for m in matched]) if matched else _EMPTY_I
+        n = np.concatenate([m.n for m in matched]) if matched else _EMPTY_I
+        total = len(docnums)
+        # Sort keys, most significant last (np.lexsort); ties stay in docnum order.
         if sort == "date":
-            def order(item):
-                return (-date_of[item[0]], -item[1], n_of[item[0]])
+            primary = date.astype(np.float64)
+            keys = (n, -score, -tier, -date)
         else:
-            def order(item):
-                # Ties by date, newest first, then paragraph order.
-                return (-item[1], -date_of[item[0]], n_of[item[0]])
-        ranked = heapq.nsmallest(keep, items, key=order)
-        return ranked, len(items), self._facets([docnum for docnum, _ in items])
+            # A paragraph with more query terms found literally comes first.
+            primary = tier * _TIER + score
+            keys = (n, -date, -score, -tier)
+        chosen = np.arange(total)
+        if total > keep:
+            kth = np.partition(primary, total - keep)[total - keep]
+            chosen = np.flatnonzero(primary >= kth)
+        order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
+        ranked = [(int(docnums[i]), float(score[i])) for i in order]
+        return ranked, total, self._facets(matched)
+
+    def _facets(self, matched: list[_Matched]) -> dict[str, dict[str, int]]:
+        out = {}
+        for name in ("issuer", "doc_type", "year"):
+            counts: Counter = Counter()
+            for m in matched:
+                codes = getattr(m.view.part, name)[m.rows]
+                codes = codes[codes >= 0]
+                if not len(codes):
+                    continue
+                table = m.view.part.tables[name]
+                for code, count in enumerate(np.bincount(codes, minlength=len(table)).tolist()):
+                    if count:
+                        counts[table[code]] += count
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
@@ -362,28 +519,64 @@ class _Snapshot:
         parsed = q.parse(query if isinstance(query, str) else "")
         if parsed.empty:
             return []
-        searcher = self._searcher
         date_from = _check_date("date_from", date_from)
         date_to = _check_date("date_to", date_to)
-        full = self._build(parsed, searcher, self._filters(
-            parsed, issuer, doc_type, date_from, date_to))
-        bounds = self._date_bounds(parsed, date_from, date_to)
-        date_of = self._columns["date"]
         out = []
-        for docnum in full.docs(searcher):
-            if bounds is not None and not bounds[0] <= date_of[docnum] <= bounds[1]:
-                continue
-            stored = searcher.stored_fields(docnum)
-            out.append((stored["doc_id"], stored["n"]))
+        for m in self._match(parsed, issuer, doc_type, date_from, date_to, scored=False):
+            docs = m.view.part.tables["docs"]
+            codes = m.view.part.doc[m.rows].tolist()
+            out.extend(zip([docs[c] for c in codes], m.n.tolist(), strict=True))
         return out
 
-    def _filters(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to) -> list:
-        filters = [wq.Term("kind", "p")]
-        if issuer:
-            filters.append(wq.Term("issuer", to_simplified(clean_value(issuer))))
-        if doc_type:
-            filters.append(wq.Term("doc_type", to_simplified(clean_value(doc_type))))
-        return filters
+    # -- matching and scoring ----------------------------------------------------------
+
+    def _match(self, parsed: q.ParsedQuery, issuer, doc_type, date_from, date_to,
+               scored: bool) -> list[_Matched]:
+        """The paragraphs ``parsed`` matches under the filters, part by part."""
+        ev = _Evaluator(self)
+        bounds = self._date_bounds(parsed, date_from, date_to)
+        issuer_value = to_simplified(clean_value(issuer)) if issuer else None
+        type_value = to_simplified(clean_value(doc_type)) if doc_type else None
+        nodes = [ev.node(node) for node in parsed.must]
+        excluded = [ev.node(term) for term in parsed.must_not]
+        whole = None
+        texts = [t.text for t in parsed.positive_terms() if t.field is None]
+        if scored and len(texts) >= 2:
+            whole = ev.literal("".join(texts), False)
+        doc_boosts = self._doc_boosts(parsed) if scored else {}
+        out = []
+        for i, view in enumerate(self._parts):
+            part = view.part
+            mask = view.alive.copy()
+            if issuer_value is not None:
+                mask &= part.issuer == part.code("issuer", issuer_value)
+            if type_value is not None:
+                mask &= part.doc_type == part.code("doc_type", type_value)
+            if bounds is not None:
+                mask &= (part.date >= bounds[0]) & (part.date <= bounds[1])
+            for node in nodes:
+                mask &= node.mask[i]
+            for node in excluded:
+                mask &= ~node.mask[i]
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                continue
+            m = _Matched(view, rows, view.base + rows, part.n[rows], part.date[rows])
+            if scored:
+                score = np.zeros(len(rows))
+                tier = np.zeros(len(rows), dtype=np.int64)
+                for node in nodes:
+                    score += node.score[i][rows]
+                    tier += node.tier[i][rows]
+                if whole is not None:
+                    score += WHOLE_QUERY_BOOST * whole.score[i][rows]
+                if doc_boosts:
+                    table = part.tables["docs"]
+                    by_code = np.array([doc_boosts.get(d, 0.0) for d in table] + [0.0])
+                    score += by_code[part.doc[rows]]
+                m.score, m.tier = score, tier
+            out.append(m)
+        return out
 
     @staticmethod
     def _date_bounds(parsed: q.ParsedQuery, date_from, date_to) -> tuple[int, int] | None:
@@ -398,15 +591,7 @@ class _Snapshot:
             return None
         return (_date_int(lo) if lo else 1, _date_int(hi) if hi else 99991231)
 
-    # -- query building ----------------------------------------------------------------
-
-    def _literal(self, fieldname: str, text: str, exact: bool, searcher):
-        terms = literal_query_terms(text, exact)
-        if not terms:
-            return wq.NullQuery
-        if len(terms) > 1:
-            return wq.Phrase(fieldname, terms)
-        return wq.Term(fieldname, terms[0])
+    # -- query terms ------------------------------------------------------------------
 
     def _doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
         """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
@@ -425,63 +610,6 @@ class _Snapshot:
             self._field_cache.clear()
         self._field_cache[key] = out
         return out
-
-    def _docs_query(self, doc_ids: list[str]):
-        if not doc_ids:
-            return wq.NullQuery
-        return wq.Or([wq.Term("doc_id", d) for d in doc_ids])
-
-    def _term_query(self, term: q.Term, searcher):
-        if term.field in ("issuer", "number", "title"):
-            field = {"issuer": "issuer", "number": "doc_number", "title": "title"}[term.field]
-            exact = term.field == "number" or term.quoted
-            return self._docs_query(self._doc_field_matches(field, term.text, exact))
-        if term.field == "type":
-            return wq.Term("doc_type", to_simplified(clean_value(term.text)))
-        literal = self._literal("lit", term.text, term.quoted, searcher)
-        if term.quoted:
-            return literal
-        segmented = [w for w, _, _ in self._tokenizer.segment(term.text)]
-        if len(segmented) <= 1:
-            # One word (or none): every paragraph that has it has the term literally.
-            return _boosted(literal, LITERAL_BOOST)
-        words = wq.And([wq.Term("words", w) for w in segmented])
-        return wq.Or([_boosted(literal, LITERAL_BOOST), words])
-
-    def _build(self, parsed: q.ParsedQuery, searcher, filters: list | None = None):
-        """The Whoosh query: required terms and filters, then optional boosts, then exclusions.
-
-        Boosts wrap the filtered query (not the other way round): Whoosh's
-        AndMaybe inside an intersection skips its optional clause for some
-        documents, which made equal paragraphs score unequally.
-        """
-        filters = filters or []
-        if parsed.empty:
-            # Filters only: every paragraph they allow.
-            main = wq.And(filters) if filters else wq.Every()
-        else:
-            required = []
-            for node in parsed.must:
-                if isinstance(node, q.Any_):
-                    required.append(wq.Or([self._term_query(t, searcher) for t in node.terms]))
-                else:
-                    required.append(self._term_query(node, searcher))
-            parts = required + filters
-            main = wq.And(parts) if len(parts) > 1 else parts[0]
-            boosts = self._boosts(parsed, searcher)
-            if boosts:
-                main = wq.AndMaybe(main, wq.Or(boosts))
-        for term in parsed.must_not:
-            main = wq.AndNot(main, self._term_query(term, searcher))
-        return main
-
-    def _boosts(self, parsed: q.ParsedQuery, searcher) -> list:
-        """Optional clauses: the whole query found literally."""
-        texts = [t.text for t in parsed.positive_terms() if t.field is None]
-        if len(texts) < 2:
-            return []
-        whole = self._literal("lit", "".join(texts), False, searcher)
-        return [] if whole is wq.NullQuery else [_boosted(whole, WHOLE_QUERY_BOOST)]
 
     def _doc_boosts(self, parsed: q.ParsedQuery) -> dict[str, float]:
         """Score added to every paragraph of a document whose title / number matches."""
@@ -510,14 +638,6 @@ class _Snapshot:
                 words = tuple(w for w, _, _ in self._tokenizer.segment(term.text) if len(w) > 1)
             needles.append((term.text, term.quoted, words))
         return needles
-
-
-def _boosted(query, boost: float):
-    if query is wq.NullQuery:
-        return query
-    query = query.copy() if hasattr(query, "copy") else query
-    query.boost = boost
-    return query
 
 
 class Index:
@@ -550,19 +670,17 @@ class Index:
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance") -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
-        snap = self._snap
-        with snap._use:
-            return snap.search(query, limit=limit, offset=offset, issuer=issuer,
-                               doc_type=doc_type, date_from=date_from, date_to=date_to,
-                               sort=sort)
+        # Matching and ranking work on read-only arrays; the snapshot takes its
+        # Whoosh lock only to read stored paragraphs.
+        return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
+                                 doc_type=doc_type, date_from=date_from, date_to=date_to,
+                                 sort=sort)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), unranked."""
-        snap = self._snap
-        with snap._use:
-            return snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to)
+        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to)
 
     def document(self, doc_id: str) -> DocumentView:
         """A whole document: metadata and every paragraph. Raises DocumentNotFound."""

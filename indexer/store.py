@@ -27,8 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .analysis import analysis_settings, literal_analyzer, word_analyzer
-from .fields import AnalyzedText
+from .analysis import analysis_settings
 from .whoosh_api import (
     BOOLEAN,
     ID,
@@ -43,7 +42,7 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -67,8 +66,7 @@ class IndexBusy(SearchIndexError):
 
 
 def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
-    words = word_analyzer(user_dicts)
-    lit = literal_analyzer()
+    """Whoosh holds documents, paragraphs and metadata; text is in the character index."""
     return Schema(
         key=ID(unique=True, stored=True),
         kind=ID(stored=True),
@@ -77,8 +75,6 @@ def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
         heading=BOOLEAN(stored=True),
         line=STORED(),
         text=STORED(),
-        words=AnalyzedText(words),
-        lit=AnalyzedText(lit),
         issuer=ID(sortable=True),
         doc_type=ID(sortable=True),
         year=ID(sortable=True),

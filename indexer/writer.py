@@ -16,9 +16,10 @@ from __future__ import annotations
 import marshal
 import struct
 from array import array
+from pathlib import Path
 
-from .fields import PreAnalyzed
-from .whoosh_api import PostingPool, SegmentWriter, W3Codec
+from . import charindex
+from .whoosh_api import PostingPool, SegmentReader, SegmentWriter, W3Codec
 
 #: Postings per marshalled batch in a spilled run.
 RUN_BATCH = 10_000
@@ -40,14 +41,6 @@ class BatchedPostingPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
         self.current.append(item)
-
-    def add_many(self, fieldname: str, docnum: int, items) -> None:
-        """Add one field's pre-analysed postings of one document."""
-        self.fieldnames.add(fieldname)
-        self.current.extend([(fieldname, t, docnum, w, v) for t, _f, w, v in items])
-        self.currentsize += 180 * len(items)
-        if self.currentsize > self.limit:
-            self.save()
 
     def _write_run(self, f, items):
         def flush(batch):
@@ -103,10 +96,12 @@ class FastSegmentWriter(SegmentWriter):
         # file's parts into memory (BytesIO copies) in every reader it opens.
         kwargs.setdefault("compound", False)
         super().__init__(ix, limitmb=limitmb, **kwargs)
+        self._rows: list[charindex.Row] = []
+        self._merged = False
         self.pool = BatchedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def add_document(self, **fields):
-        """Whoosh's ``add_document`` with a bulk path for :class:`PreAnalyzed` values.
+        """Whoosh's ``add_document``, also keeping the row for the character index.
 
         Our schema has no per-field boosts, spelling fields or term vectors, so
         those branches of the original are not needed.
@@ -127,16 +122,10 @@ class FastSegmentWriter(SegmentWriter):
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    if isinstance(value, PreAnalyzed):
-                        items = value.items
-                        pool.add_many(fieldname, docnum, items)
+                    for tbytes, freq, weight, vbytes in field.index(value):
                         if field.scorable:
-                            length = sum(item[1] for item in items)
-                    else:
-                        for tbytes, freq, weight, vbytes in field.index(value):
-                            if field.scorable:
-                                length += freq
-                            pool.add((fieldname, tbytes, docnum, weight, vbytes))
+                            length += freq
+                        pool.add((fieldname, tbytes, docnum, weight, vbytes))
                 perdocwriter.add_field(fieldname, field, value if field.stored else None,
                                        length)
                 column = field.column_type
@@ -147,8 +136,28 @@ class FastSegmentWriter(SegmentWriter):
             perdocwriter.cancel_doc()
             raise
         perdocwriter.finish_doc()
+        self._rows.append(_row(fields))
         self._added = True
         self.docnum += 1
+
+    def add_reader(self, reader):
+        # Merged documents: the new segment's character index is read back instead.
+        self._merged = True
+        super().add_reader(reader)
+
+    def _commit_toc(self, segments):
+        """Write each segment's character index before the TOC that lists it."""
+        new_id = self.newsegment.segment_id()
+        for segment in segments:
+            path = Path(self.storage.folder) / charindex.file_name(segment.segment_id())
+            if path.exists():
+                continue
+            if segment.segment_id() == new_id and not self._merged:
+                rows = self._rows
+            else:
+                rows = read_rows(self.storage, self.schema, segment)
+            charindex.write(path, rows)
+        super()._commit_toc(segments)
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -158,6 +167,35 @@ class FastSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
         if pdr is not None:
             pdr.close()
+
+
+def _row(fields: dict) -> charindex.Row:
+    if fields.get("kind") != "p":
+        return charindex.Row(False, doc_id=fields.get("doc_id", ""))
+    return charindex.Row(True, fields.get("text", ""), fields.get("n", 0), fields.get("date", 0),
+                         fields.get("doc_id", ""), fields.get("issuer", ""),
+                         fields.get("doc_type", ""), fields.get("year", ""))
+
+
+def read_rows(storage, schema, segment) -> list[charindex.Row]:
+    """A segment's rows for its character index, read back from its stored fields."""
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        columns = {name: list(reader.column_reader(name))
+                   for name in ("issuer", "doc_type", "year", "date")}
+        rows = []
+        for docnum in range(reader.doc_count_all()):
+            stored = reader.stored_fields(docnum)
+            if stored.get("kind") != "p":
+                rows.append(charindex.Row(False, doc_id=stored.get("doc_id", "")))
+                continue
+            rows.append(charindex.Row(
+                True, stored.get("text", ""), stored.get("n", 0), columns["date"][docnum] or 0,
+                stored.get("doc_id", ""), columns["issuer"][docnum] or "",
+                columns["doc_type"][docnum] or "", columns["year"][docnum] or ""))
+        return rows
+    finally:
+        reader.close()
 
 
 def open_writer(ix, limitmb: int = 256) -> FastSegmentWriter:

@@ -183,7 +183,7 @@ def test_cli_index_and_search(tmp_path, corpus_copy):
                          capture_output=True, text=True, check=True)
     data = json.loads(res.stdout)
     assert (data["query"], data["total"], [h["paragraph"] for h in data["hits"]]) == (
-        "穩崗返還", 3, [7, 10])
+        "穩崗返還", 3, [10, 7])
     bad = subprocess.run(run + ["search", "x", "--from", "2025-13-45"], env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 2

@@ -30,8 +30,8 @@ def test_api_search_matches_cli_json(client, index):
     expected = index.search("穩崗返還", limit=2).to_dict()
     data.pop("took_ms"), expected.pop("took_ms")
     assert data == expected
-    assert [(h["doc_id"], h["paragraph"]) for h in data["hits"]] == [(SEED["002"], 7),
-                                                                   (SEED["002"], 10)]
+    assert [(h["doc_id"], h["paragraph"]) for h in data["hits"]] == [(SEED["002"], 10),
+                                                                   (SEED["002"], 7)]
 
 
 def test_api_search_parameters(client):

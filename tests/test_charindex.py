@@ -1,0 +1,110 @@
+"""The character index: exact positions, whole numbers, parts, files."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import charindex
+from indexer.charindex import CharIndex, Row, units
+
+
+def para(text: str, n: int = 1, doc_id: str = "d", **kw) -> Row:
+    return Row(True, text, n, kw.get("date", 0), doc_id, kw.get("issuer", ""),
+               kw.get("doc_type", ""), kw.get("year", ""))
+
+
+def build(tmp_path, rows, name="seg.chars") -> CharIndex:
+    path = tmp_path / name
+    charindex.write(path, rows)
+    return CharIndex(path)
+
+
+def test_units_fold_and_drop_spaces_controls_private_use():
+    assert units("穩 崗\t返還\u3000ＡＢ１\x07\ue000c") == "稳岗返还ab1c"
+
+
+def test_positions_and_frequencies(tmp_path):
+    ix = build(tmp_path, [Row(False, doc_id="a"), para("稳岗返还，稳岗扩岗", 1, "a"),
+                          para("穩崗", 2, "a"), para("", 3, "a")])
+    (part,) = ix.parts
+    # Rows: the document record (empty), then paragraphs; units of each then a separator.
+    assert part.starts.tolist() == [0, 1, 11, 14, 15]
+    assert part.positions("稳岗").tolist() == [1, 6, 11]
+    # One character: positions grouped by the bigram that starts there.
+    assert sorted(part.positions("岗").tolist()) == [2, 7, 9, 12]
+    assert part.term_frequencies("稳岗").tolist() == [0, 2, 1, 0]
+    assert part.term_frequencies("稳岗返还").tolist() == [0, 1, 0, 0]
+    assert part.term_frequencies("岗稳").tolist() == [0, 0, 0, 0]  # not across rows
+    assert part.term_frequencies("扩").tolist() == [0, 1, 0, 0]
+    assert part.term_frequencies("无").tolist() == [0, 0, 0, 0]  # not in the alphabet
+    assert part.is_para.tolist() == [False, True, True, True]
+
+
+def test_whole_numbers(tmp_path):
+    ix = build(tmp_path, [para("国办发〔2023〕15号", 1), para("第5号令", 2), para("5", 3),
+                          para("25 5号", 4)])
+    (part,) = ix.parts
+    assert part.term_frequencies("5号").tolist() == [1, 1, 0, 1]
+    assert part.term_frequencies("5号", whole_numbers=True).tolist() == [0, 1, 0, 0]
+    assert part.term_frequencies("5", whole_numbers=True).tolist() == [0, 1, 1, 0]
+    assert part.term_frequencies("2023", whole_numbers=True).tolist() == [1, 0, 0, 0]
+    assert part.term_frequencies("202", whole_numbers=True).tolist() == [0, 0, 0, 0]
+    # Spaces are not units: "25 5号" is the number 255.
+    assert part.term_frequencies("255号", whole_numbers=True).tolist() == [0, 0, 0, 1]
+
+
+def test_columns_and_tables(tmp_path):
+    ix = build(tmp_path, [Row(False, doc_id="a"),
+                          para("甲", 1, "a", date=20250306, issuer="国务院", doc_type="通知",
+                               year="2025"),
+                          Row(False, doc_id="b"), para("乙", 1, "b")])
+    (part,) = ix.parts
+    assert part.tables == {"docs": ["a", "b"], "issuer": ["国务院"], "doc_type": ["通知"],
+                           "year": ["2025"]}
+    assert part.doc.tolist() == [0, 0, 1, 1]
+    assert part.issuer.tolist() == [-1, 0, -1, -1]
+    assert part.date.tolist() == [0, 20250306, 0, 0]
+    assert part.code("issuer", "国务院") == 0
+    assert part.code("issuer", "人社部") == -2
+
+
+def test_parts_split_rows_and_keep_row_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(charindex, "PART_UNITS", 8)
+    rows = [para(t, i) for i, t in enumerate(["稳岗返还", "扩岗", "稳岗", "零工市场", "岗"])]
+    ix = build(tmp_path, rows)
+    assert [(p.base, p.rows) for p in ix.parts] == [(0, 2), (2, 2), (4, 1)]
+    found = [(p.base + r) for p in ix.parts
+             for r in np.flatnonzero(p.term_frequencies("岗")).tolist()]
+    assert found == [0, 1, 2, 4]
+
+
+def test_not_a_character_index(tmp_path):
+    bad = tmp_path / "x.chars"
+    bad.write_bytes(b"nonsense")
+    with pytest.raises(ValueError, match="not a character index file"):
+        CharIndex(bad)
+
+
+texts = st.lists(st.text(alphabet="稳岗返还12 5号", max_size=12), min_size=1, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(rows=texts, needle=st.text(alphabet="稳岗返还125号", min_size=1, max_size=4),
+       whole=st.booleans())
+def test_frequencies_equal_a_scan(tmp_path_factory, rows, needle, whole):
+    ix = build(tmp_path_factory.mktemp("prop"), [para(t, i) for i, t in enumerate(rows)])
+    got = np.zeros(len(rows), dtype=np.int64)
+    for part in ix.parts:
+        got[part.base:part.base + part.rows] += part.term_frequencies(needle, whole)
+    pattern = re.escape(needle)
+    if whole and needle[0].isdigit():
+        pattern = r"(?<![0-9])" + pattern
+    if whole and needle[-1].isdigit():
+        pattern += r"(?![0-9])"
+    expected = [len(re.findall(f"(?=({pattern}))", units(t))) for t in rows]
+    assert got.tolist() == expected
