@@ -100,20 +100,14 @@ def _records(doc: Document) -> list[dict]:
         "original": dict(meta.original), "source": doc.source, "encoding": doc.encoding,
         "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
     }
-    out = [{"key": "d:" + doc.doc_id, "kind": "d", "doc_id": doc.doc_id, "meta": doc_meta}]
-    shared: dict = {"kind": "p", "doc_id": doc.doc_id}
-    if meta.issuer:
-        shared["issuer"] = meta.issuer
-    if meta.doc_type:
-        shared["doc_type"] = meta.doc_type
-    if meta.date:
-        shared["year"] = meta.date[:4]
-        shared["date"] = int(meta.date.replace("-", ""))
-    else:
-        shared["date"] = 0
+    out = [{"kind": "d", "doc_id": doc.doc_id, "meta": doc_meta}]
+    # Underscored values go to the character index's columns, not to Whoosh.
+    shared: dict = {"kind": "p", "doc_id": doc.doc_id, "_issuer": meta.issuer or "",
+                    "_doc_type": meta.doc_type or "", "_year": (meta.date or "")[:4],
+                    "_date": int(meta.date.replace("-", "")) if meta.date else 0}
     for p in doc.paragraphs:
         rec = dict(shared)
-        rec.update(key=f"p:{doc.doc_id}#{p.n}", n=p.n, heading=p.heading, line=p.line, text=p.text)
+        rec.update(n=p.n, heading=p.heading, line=p.line, text=p.text)
         out.append(rec)
     return out
 

@@ -29,9 +29,7 @@ from pathlib import Path
 from . import __version__
 from .analysis import analysis_settings
 from .whoosh_api import (
-    BOOLEAN,
     ID,
-    NUMERIC,
     STORED,
     VERSION,
     BufferFile,
@@ -42,7 +40,7 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -68,17 +66,12 @@ class IndexBusy(SearchIndexError):
 def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
     """Whoosh holds documents, paragraphs and metadata; text is in the character index."""
     return Schema(
-        key=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        doc_id=ID(stored=True, sortable=True),
-        n=NUMERIC(int, stored=True, sortable=True),
-        heading=BOOLEAN(stored=True),
+        doc_id=ID(stored=True),
+        n=STORED(),
+        heading=STORED(),
         line=STORED(),
         text=STORED(),
-        issuer=ID(sortable=True),
-        doc_type=ID(sortable=True),
-        year=ID(sortable=True),
-        date=NUMERIC(int, sortable=True),
         meta=STORED(),
     )
 

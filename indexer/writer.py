@@ -172,30 +172,33 @@ class FastSegmentWriter(SegmentWriter):
 def _row(fields: dict) -> charindex.Row:
     if fields.get("kind") != "p":
         return charindex.Row(False, doc_id=fields.get("doc_id", ""))
-    return charindex.Row(True, fields.get("text", ""), fields.get("n", 0), fields.get("date", 0),
-                         fields.get("doc_id", ""), fields.get("issuer", ""),
-                         fields.get("doc_type", ""), fields.get("year", ""))
+    return charindex.Row(True, fields.get("text", ""), fields.get("n", 0), fields.get("_date", 0),
+                         fields.get("doc_id", ""), fields.get("_issuer", ""),
+                         fields.get("_doc_type", ""), fields.get("_year", ""))
 
 
 def read_rows(storage, schema, segment) -> list[charindex.Row]:
-    """A segment's rows for its character index, read back from its stored fields."""
+    """A segment's rows for its character index, read back from its stored fields.
+
+    A paragraph's columns come from its document record, always in the same segment.
+    """
     reader = SegmentReader(storage, schema, segment)
     try:
-        columns = {name: list(reader.column_reader(name))
-                   for name in ("issuer", "doc_type", "year", "date")}
-        rows = []
-        for docnum in range(reader.doc_count_all()):
-            stored = reader.stored_fields(docnum)
-            if stored.get("kind") != "p":
-                rows.append(charindex.Row(False, doc_id=stored.get("doc_id", "")))
-                continue
-            rows.append(charindex.Row(
-                True, stored.get("text", ""), stored.get("n", 0), columns["date"][docnum] or 0,
-                stored.get("doc_id", ""), columns["issuer"][docnum] or "",
-                columns["doc_type"][docnum] or "", columns["year"][docnum] or ""))
-        return rows
+        stored = [reader.stored_fields(docnum) for docnum in range(reader.doc_count_all())]
     finally:
         reader.close()
+    metas = {s.get("doc_id"): s.get("meta") or {} for s in stored if s.get("kind") == "d"}
+    rows = []
+    for s in stored:
+        if s.get("kind") != "p":
+            rows.append(charindex.Row(False, doc_id=s.get("doc_id", "")))
+            continue
+        meta = metas.get(s.get("doc_id"), {})
+        date = meta.get("date") or ""
+        rows.append(charindex.Row(
+            True, s.get("text", ""), s.get("n", 0), int(date.replace("-", "")) if date else 0,
+            s.get("doc_id", ""), meta.get("issuer") or "", meta.get("doc_type") or "", date[:4]))
+    return rows
 
 
 def open_writer(ix, limitmb: int = 256) -> FastSegmentWriter:
