@@ -155,6 +155,7 @@ class _PartView:
     part: Part
     base: int  # Whoosh docnum of the part's first row
     alive: np.ndarray  # paragraphs not deleted
+    doc_rank: np.ndarray | None = None  # per row: its document's place in doc_id order
 
 
 @dataclass
@@ -166,6 +167,7 @@ class _Matched:
     docnums: np.ndarray
     n: np.ndarray
     date: np.ndarray
+    doc_rank: np.ndarray
     score: np.ndarray = field(default_factory=lambda: _EMPTY_F)
     tier: np.ndarray = field(default_factory=lambda: _EMPTY_I)
 
@@ -350,6 +352,10 @@ class _Snapshot:
                 local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
                 alive[local - part.base] = False
                 views.append(_PartView(part, offset + part.base, alive))
+        rank = {d: i for i, d in enumerate(sorted({d for v in views for d in v.part.tables["docs"]}))}
+        for v in views:
+            by_code = np.array([rank[d] for d in v.part.tables["docs"]] + [-1], dtype=np.int64)
+            v.doc_rank = by_code[v.part.doc]
         return views
 
     def changed(self) -> bool:
@@ -476,15 +482,17 @@ class _Snapshot:
         score = np.concatenate([m.score for m in matched]) if matched else _EMPTY_F
         date = np.concatenate([m.date for m in matched]) if matched else _EMPTY_I
         n = np.concatenate([m.n for m in matched]) if matched else _EMPTY_I
+        doc = np.concatenate([m.doc_rank for m in matched]) if matched else _EMPTY_I
         total = len(docnums)
-        # Sort keys, most significant last (np.lexsort); ties stay in docnum order.
+        # Sort keys, most significant last (np.lexsort); equal paragraphs in
+        # document id and paragraph order, however the segments are laid out.
         if sort == "date":
             primary = date.astype(np.float64)
-            keys = (n, -score, -tier, -date)
+            keys = (n, doc, -score, -tier, -date)
         else:
             # A paragraph with more query terms found literally comes first.
             primary = tier * _TIER + score
-            keys = (n, -date, -score, -tier)
+            keys = (n, doc, -date, -score, -tier)
         chosen = np.arange(total)
         if total > keep:
             kth = np.partition(primary, total - keep)[total - keep]
@@ -561,7 +569,8 @@ class _Snapshot:
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
-            m = _Matched(view, rows, view.base + rows, part.n[rows], part.date[rows])
+            m = _Matched(view, rows, view.base + rows, part.n[rows], part.date[rows],
+                         view.doc_rank[rows])
             if scored:
                 score = np.zeros(len(rows))
                 tier = np.zeros(len(rows), dtype=np.int64)

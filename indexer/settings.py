@@ -39,7 +39,7 @@ SETTINGS: dict[str, Setting] = {
                 "Extra jieba user dictionary (one term per line, optional frequency), "
                 "added to the policy terms shipped with the package."),
         Setting("workers", "POLICY_SEARCH_WORKERS", 0,
-                "Processes that segment text during a reindex (0: one per core)."),
+                "Processes that read and parse changed files during a reindex (0: one per core)."),
         Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address the web UI listens on."),
         Setting("port", "POLICY_SEARCH_PORT", 8000, "Port the web UI listens on."),
     )

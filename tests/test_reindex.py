@@ -42,6 +42,38 @@ def test_incremental_add_change_delete(tmp_path, corpus_copy):
         assert ix.search("新增段落").hits[0].doc_number == "人社部发〔2026〕1号"
 
 
+def _answers(ix) -> list:
+    out = []
+    for query in ("稳岗", "就业 -疫情", '"2号"', "零工市场 OR 技能", "issuer:人力资源社会保障部 就业"):
+        res = ix.search(query, limit=20)
+        out.append((query, res.total, [(h.doc_id, h.paragraph, h.score) for h in res.hits],
+                    res.facets))
+    return out
+
+
+def test_merged_segments_answer_like_a_rebuild(tmp_path, corpus_copy):
+    """Many small commits make Whoosh merge segments; the merged segment's
+    character index is read back from stored fields, deletions included."""
+    index_dir = tmp_path / "ix"
+    indexer.reindex([corpus_copy], index_dir)
+    for i in range(8):
+        (corpus_copy / f"add{i}.txt").write_text(f"第{i}批：稳岗就业技能培训{i}号。\n", encoding="utf-8")
+        if i == 3:
+            (corpus_copy / SEED["001"]).unlink()
+        indexer.reindex([corpus_copy], index_dir)
+    gen = live_generation(index_dir)
+    toc_segments = indexer.store.open_whoosh(gen)._read_toc().segments
+    assert len(toc_segments) < 9  # merged
+    assert sorted(p.name for p in gen.glob("*.chars")) == sorted(
+        s.segment_id() + ".chars" for s in toc_segments)
+    fresh = tmp_path / "fresh"
+    indexer.reindex([corpus_copy], fresh)
+    with indexer.open_index(index_dir) as merged, indexer.open_index(fresh) as rebuilt:
+        assert _answers(merged) == _answers(rebuilt)
+        assert [(h.doc_id, h.paragraph) for h in merged.search('"技能培训7号"').hits] == [
+            ("add7.txt", 1)]
+
+
 def test_sidecar_change_updates_document(tmp_path, corpus_copy):
     index_dir = tmp_path / "ix"
     indexer.reindex([corpus_copy], index_dir)
