@@ -52,7 +52,7 @@ Progress = Callable[[int, int, str], None]
 
 #: Memory Whoosh's writer may use before flushing a segment (per run).
 WRITER_LIMIT_MB = 192
-#: Fewer changed files than this are analysed in the writer process itself.
+#: Fewer changed files than this are parsed in the writer process itself.
 PARALLEL_MIN_FILES = 16
 
 

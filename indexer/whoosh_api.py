@@ -16,12 +16,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 VERSION = whoosh.versionstring()
 
 __all__ = [
     "BOOLEAN", "ID", "NUMERIC", "STORED", "VERSION", "BufferFile", "FileStorage",
-    "LockError", "PostingPool", "Schema", "SegmentReader", "SegmentWriter", "StructFile",
+    "LockError", "Schema", "SegmentReader", "SegmentWriter", "StructFile",
     "Token", "Tokenizer", "W3Codec", "windex", "wq",
 ]

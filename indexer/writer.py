@@ -1,95 +1,30 @@
-"""A faster Whoosh segment writer for bulk builds.
+"""The Whoosh segment writer: Whoosh segments plus each segment's character index.
 
-Profiling a LawRefBook build showed three costs in Whoosh's own writer that do
-not depend on our analysis: the posting pool spills runs to disk with one
-``pickle.dump`` per posting (and one ``pickle.load`` per posting to merge them);
-the codec looks up the document's field length from the on-disk column for every
-posting; and posting blocks are compressed at zlib level 3. This writer spills
-runs as marshalled batches, materializes field lengths once per segment, and
-compresses blocks at level 1, and leaves segments as separate files (a reader of
-a compound segment copies its postings into memory). The files it writes are
-ordinary Whoosh segments.
+Every segment listed in a commit's TOC has its ``.chars`` file (see
+:mod:`indexer.charindex`) written *before* the TOC: a reader that sees a segment
+always finds its character index. A new segment's rows are kept as documents are
+added; a segment made by merging others is read back from its stored fields.
+Whoosh's own file clean-up removes the ``.chars`` file of a segment no longer
+listed.
+
+Segments are left as separate files (a reader of a compound segment copies its
+parts into memory) and compressed at zlib level 1.
 """
 
 from __future__ import annotations
 
-import marshal
-import struct
-from array import array
 from pathlib import Path
 
 from . import charindex
-from .whoosh_api import PostingPool, SegmentReader, SegmentWriter, W3Codec
+from .whoosh_api import SegmentReader, SegmentWriter, W3Codec
 
-#: Postings per marshalled batch in a spilled run.
-RUN_BATCH = 10_000
 #: zlib level for posting blocks and stored fields (Whoosh's default is 3).
 COMPRESSION = 1
 
 
-_LEN = struct.Struct("<Q")
-
-
-class BatchedPostingPool(PostingPool):
-    """Whoosh's posting pool, writing and reading runs in marshalled batches."""
-
-    def add(self, item):
-        # item = (fieldname, tbytes, docnum, weight, vbytes); the size estimate
-        # follows PostingPool.add without its per-item type assertions.
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def _write_run(self, f, items):
-        def flush(batch):
-            data = marshal.dumps(batch)
-            f.write(_LEN.pack(len(data)))
-            f.write(data)
-
-        batch = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= RUN_BATCH:
-                flush(batch)
-                batch = []
-        if batch:
-            flush(batch)
-        f.close()
-
-    def _read_run(self, path):
-        f = self._open_run(path)
-        try:
-            while True:
-                head = f.read(_LEN.size)
-                if len(head) < _LEN.size:
-                    return
-                yield from marshal.loads(f.read(_LEN.unpack(head)[0]))
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-class _Lengths:
-    """Field lengths of a new segment, read once from its per-document reader."""
-
-    def __init__(self, pdr, schema):
-        count = pdr.doc_count_all()
-        self._lengths: dict[str, array] = {}
-        for name, field in schema.items():
-            if field.indexed and field.scorable:
-                self._lengths[name] = array(
-                    "I", (pdr.doc_field_length(n, name, 0) or 0 for n in range(count)))
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._lengths.get(fieldname)
-        if lengths is None or docnum >= len(lengths):
-            return default
-        return lengths[docnum]
-
-
 class FastSegmentWriter(SegmentWriter):
+    """Whoosh's SegmentWriter, also writing each new segment's character index."""
+
     def __init__(self, ix, limitmb: int = 256, **kwargs):
         kwargs.setdefault("codec", W3Codec(compression=COMPRESSION))
         # Separate segment files, not one compound file: Whoosh reads a compound
@@ -98,7 +33,6 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._rows: list[charindex.Row] = []
         self._merged = False
-        self.pool = BatchedPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def add_document(self, **fields):
         """Whoosh's ``add_document``, also keeping the row for the character index.
@@ -158,15 +92,6 @@ class FastSegmentWriter(SegmentWriter):
                 rows = read_rows(self.storage, self.schema, segment)
             charindex.write(path, rows)
         super()._commit_toc(segments)
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        pdr = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _Lengths(pdr, self.schema) if pdr is not None else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if pdr is not None:
-            pdr.close()
 
 
 def _row(fields: dict) -> charindex.Row:

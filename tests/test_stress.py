@@ -107,7 +107,7 @@ def test_reads_during_reindex_see_old_or_new(tmp_path):
 
 @pytest.mark.parametrize("round_", range(12))
 def test_kill_at_random_points(tmp_path, round_):
-    """kill -9 the reindex somewhere in reading, analysing, writing or committing."""
+    """kill -9 the reindex somewhere in reading, parsing, writing or committing."""
     corpus = build_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"
     indexer.reindex([corpus], index_dir)
