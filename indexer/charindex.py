@@ -194,6 +194,8 @@ class Part:
         for name, arr in arrays.items():
             setattr(self, name, arr)
         self.lengths = (np.diff(self.starts) - 1).astype(np.float64)
+        # Same type as positions, so looking rows up does not copy them.
+        self.row_starts = self.starts.astype(np.uint32)
         digit_codes = np.array([ord(c) for c in _DIGITS], dtype=np.uint32)
         self._is_digit = np.isin(self.alphabet, digit_codes)
         self._codes = {name: {v: i for i, v in enumerate(values)}
@@ -226,7 +228,7 @@ class Part:
         shift = np.int64(_ID_BITS)
         if len(ids) == 1:
             lo, hi = np.searchsorted(keys, [ids[0] << shift, (ids[0] + 1) << shift])
-            pos = order[offsets[lo]:offsets[hi]].astype(np.int64)
+            pos = order[offsets[lo]:offsets[hi]]  # a view: no copy of a common character
         else:
             wanted = ((ids[:-1] << shift) | ids[1:]).astype(np.uint64)
             at = np.searchsorted(keys, wanted)
@@ -243,6 +245,7 @@ class Part:
                     continue
                 pos = pos[units_[pos + k] == ids[k]]
         if whole_numbers and len(pos):
+            pos = pos.astype(np.int64)
             if self._is_digit[ids[0]]:
                 before = pos - 1
                 keep = before < 0
@@ -258,7 +261,7 @@ class Part:
         pos = self.positions(needle, whole_numbers)
         if not len(pos):
             return np.zeros(self.rows, dtype=np.int64)
-        rows = np.searchsorted(self.starts, pos, side="right") - 1
+        rows = np.searchsorted(self.row_starts, pos, side="right") - 1
         return np.bincount(rows, minlength=self.rows)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import threading
 import time
+import weakref
 from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -145,6 +147,9 @@ B = 0.75
 #: Tiers (query terms found literally) dominate scores, which stay far below this.
 _TIER = 1e4
 _EMPTY_I = np.zeros(0, dtype=np.int64)
+#: Rankings computed at once: more than one per core only adds memory (each holds
+#: per-row arrays of the whole index), not speed.
+_RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 # Dense per-row arrays of a query node: 5 bytes a row per needle, not 17.
 _SCORE = np.float32
 _TIERS = np.int8
@@ -259,12 +264,12 @@ class _Evaluator:
         if term.quoted:
             return literal
         words = list(dict.fromkeys(w for w, _, _ in snap._tokenizer.segment(term.text)))
-        if any(len(w) > 1 for w in words):
-            # Single characters (的, 和, 及 …) add nothing to "all of its words, apart".
-            words = [w for w in words if len(w) > 1]
+        # Single characters (的, 和, 及 …) add nothing to "all of its words, apart".
+        words = [w for w in words if len(w) > 1]
         boosted = _Node(literal.mask, [LITERAL_BOOST * s for s in literal.score], literal.tier)
         if len(words) <= 1:
-            # One word (or none): every paragraph that has it has the term literally.
+            # At most one word of two or more characters: the term itself, found
+            # literally, is the match.
             return boosted
         # Otherwise also every paragraph with all of its words, apart.
         # Words match as written: a number among them is a whole number.
@@ -320,6 +325,8 @@ class _Snapshot:
         # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
         # share file positions. Matching and ranking use the character index.
         self._searcher = ix.searcher()
+        # Closed with close(), or when the last search on a replaced snapshot ends.
+        self._closer = weakref.finalize(self, self._searcher.close)
         self._docs = self._load_documents(self._searcher)
         self._parts = self._load_parts(gen, self._searcher)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
@@ -374,7 +381,7 @@ class _Snapshot:
             return True
 
     def close(self) -> None:
-        self._searcher.close()
+        self._closer()
 
     # -- information -------------------------------------------------------------
 
@@ -453,7 +460,8 @@ class _Snapshot:
             if cached is not None:
                 self._cache.move_to_end(key)
         if cached is None:
-            cached = self._rank(parsed, issuer, doc_type, date_from, date_to, sort)
+            with _RANKING:
+                cached = self._rank(parsed, issuer, doc_type, date_from, date_to, sort)
             with self._lock:
                 self._cache[key] = cached
                 while len(self._cache) > CACHE_SIZE:
@@ -461,7 +469,8 @@ class _Snapshot:
         ranked, total, facet_counts = cached
         page = offset + limit
         if page > len(ranked) and len(ranked) < total:
-            ranked = self._rank(parsed, issuer, doc_type, date_from, date_to, sort, page)[0]
+            with _RANKING:
+                ranked = self._rank(parsed, issuer, doc_type, date_from, date_to, sort, page)[0]
         needles = self._needles(parsed)
         hits = []
         for docnum, score in ranked[offset:page]:

@@ -18,7 +18,6 @@ import datetime as _dt
 import errno
 import fcntl
 import json
-import mmap
 import os
 import re
 import shutil
@@ -32,10 +31,8 @@ from .whoosh_api import (
     ID,
     STORED,
     VERSION,
-    BufferFile,
     FileStorage,
     Schema,
-    StructFile,
     windex,
 )
 
@@ -145,43 +142,11 @@ def create_whoosh(gen: Path, user_dicts: tuple[str, ...] = ()):
     return windex.create_in(str(gen), build_schema(user_dicts))
 
 
-class MmapFile(StructFile):
-    """A read-only Whoosh file over ``mmap``: no copy in memory, no seek per read."""
-
-    def __init__(self, mm: mmap.mmap, name=None, onclose=None):
-        super().__init__(mm, name=name, onclose=onclose)
-        self._buf = mm
-
-    def get(self, position, length):
-        return self._buf[position:position + length]
-
-    def get_array(self, position, typecode, length):
-        return BufferFile.get_array(self, position, typecode, length)
-
-    def subset(self, position, length, name=None):
-        return BufferFile(self.get(position, length), name=name or self._name)
-
-
-class MmapStorage(FileStorage):
-    """FileStorage whose files are opened as shared, read-only memory maps.
-
-    Pages come from the page cache and are shared by every reader; a file a
-    reindex deletes stays readable through an open map.
-    """
-
-    def open_file(self, name, **kwargs):
-        with open(self._fpath(name), "rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:
-                return super().open_file(name, **kwargs)
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        return MmapFile(mm, name=name, **kwargs)
-
-
 def open_whoosh(gen: Path, retries: int = 5):
     """Open a Whoosh index, retrying the race with a concurrent commit."""
     for attempt in range(retries):
         try:
-            return MmapStorage(str(gen)).open_index()
+            return FileStorage(str(gen)).open_index()
         except (FileNotFoundError, windex.EmptyIndexError):
             if attempt == retries - 1:
                 raise

@@ -11,9 +11,8 @@ from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, Schema
+from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -21,7 +20,7 @@ from whoosh.writing import SegmentWriter
 VERSION = whoosh.versionstring()
 
 __all__ = [
-    "BOOLEAN", "ID", "NUMERIC", "STORED", "VERSION", "BufferFile", "FileStorage",
-    "LockError", "Schema", "SegmentReader", "SegmentWriter", "StructFile",
+    "ID", "STORED", "VERSION", "FileStorage",
+    "LockError", "Schema", "SegmentReader", "SegmentWriter",
     "Token", "Tokenizer", "W3Codec", "windex", "wq",
 ]
