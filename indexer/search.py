@@ -134,13 +134,6 @@ def _date_int(iso: str) -> int:
     return int(iso.replace("-", ""))
 
 
-def _int_date(value: int) -> str | None:
-    if not value:
-        return None
-    s = f"{value:08d}"
-    return f"{s[:4]}-{s[4:6]}-{s[6:]}"
-
-
 # BM25 over literal occurrences, per paragraph (lengths in units).
 K1 = 1.2
 B = 0.75
