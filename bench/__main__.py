@@ -1,6 +1,6 @@
 """The speed benchmark: LawRefBook indexed and searched, against a naive baseline.
 
-    python -m bench                 # the full corpus (3,475 laws): about 15 minutes, mostly the naive baseline
+    python -m bench                 # the full corpus (3,475 laws): about 15 minutes (mostly the baseline)
     python -m bench --docs 300      # a sample
     python -m bench --smoke         # a tiny run that checks the benchmark itself works
 
