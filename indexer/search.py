@@ -139,14 +139,12 @@ K1 = 1.2
 B = 0.75
 #: Tiers (query terms found literally) dominate scores, which stay far below this.
 _TIER = 1e4
-_EMPTY_I = np.zeros(0, dtype=np.int64)
-#: Rankings computed at once: more than one per core only adds memory (each holds
-#: per-row arrays of the whole index), not speed.
-_RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 # Dense per-row arrays of a query node: 5 bytes a row per needle, not 17.
 _SCORE = np.float32
 _TIERS = np.int8
-_EMPTY_F = np.zeros(0, dtype=np.float64)
+#: Rankings computed at once: more than one per core only adds memory (each holds
+#: per-row arrays of the whole index), not speed.
+_RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
 @dataclass
@@ -156,7 +154,7 @@ class _PartView:
     part: Part
     base: int  # Whoosh docnum of the part's first row
     alive: np.ndarray  # paragraphs not deleted
-    doc_rank: np.ndarray | None = None  # per row: its document's place in doc_id order
+    doc_rank: np.ndarray  # per row: its document's place in doc_id order
 
 
 @dataclass
@@ -165,12 +163,8 @@ class _Matched:
 
     view: _PartView
     rows: np.ndarray
-    docnums: np.ndarray
-    n: np.ndarray
-    date: np.ndarray
-    doc_rank: np.ndarray
-    score: np.ndarray = field(default_factory=lambda: _EMPTY_F)
-    tier: np.ndarray = field(default_factory=lambda: _EMPTY_I)
+    score: np.ndarray | None = None  # when scored
+    tier: np.ndarray | None = None
 
 
 @dataclass
@@ -343,7 +337,7 @@ class _Snapshot:
     @staticmethod
     def _load_parts(gen: Path, searcher) -> list[_PartView]:
         """Each segment's character index, with Whoosh's deletions applied."""
-        views = []
+        placed = []
         for leaf, offset in searcher.reader().leaf_readers():
             segment = leaf.segment()
             chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
@@ -357,11 +351,12 @@ class _Snapshot:
                 alive = np.array(part.is_para, dtype=np.bool_)
                 local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
                 alive[local - part.base] = False
-                views.append(_PartView(part, offset + part.base, alive))
-        rank = {d: i for i, d in enumerate(sorted({d for v in views for d in v.part.tables["docs"]}))}
-        for v in views:
-            by_code = np.array([rank[d] for d in v.part.tables["docs"]] + [-1], dtype=np.int64)
-            v.doc_rank = by_code[v.part.doc]
+                placed.append((part, offset + part.base, alive))
+        rank = {d: i for i, d in enumerate(sorted({d for p, _, _ in placed for d in p.tables["docs"]}))}
+        views = []
+        for part, base, alive in placed:
+            by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
+            views.append(_PartView(part, base, alive, by_code[part.doc]))
         return views
 
     def changed(self) -> bool:
@@ -485,12 +480,16 @@ class _Snapshot:
               keep: int = RANKED_KEEP) -> tuple[list[tuple[int, float]], int, dict]:
         """All matches at once: the best ``keep`` (docnum, score), the total, the facets."""
         matched = self._match(parsed, issuer, doc_type, date_from, date_to, scored=True)
-        docnums = np.concatenate([m.docnums for m in matched]) if matched else _EMPTY_I
-        tier = np.concatenate([m.tier for m in matched]) if matched else _EMPTY_I
-        score = np.concatenate([m.score for m in matched]) if matched else _EMPTY_F
-        date = np.concatenate([m.date for m in matched]) if matched else _EMPTY_I
-        n = np.concatenate([m.n for m in matched]) if matched else _EMPTY_I
-        doc = np.concatenate([m.doc_rank for m in matched]) if matched else _EMPTY_I
+
+        def gather(values) -> np.ndarray:
+            return np.concatenate([values(m) for m in matched]) if matched else np.zeros(0)
+
+        docnums = gather(lambda m: m.view.base + m.rows)
+        tier = gather(lambda m: m.tier)
+        score = gather(lambda m: m.score)
+        date = gather(lambda m: m.view.part.date[m.rows])
+        n = gather(lambda m: m.view.part.n[m.rows])
+        doc = gather(lambda m: m.view.doc_rank[m.rows])
         total = len(docnums)
         # Sort keys, most significant last (np.lexsort); equal paragraphs in
         # document id and paragraph order, however the segments are laid out.
@@ -541,7 +540,7 @@ class _Snapshot:
         for m in self._match(parsed, issuer, doc_type, date_from, date_to, scored=False):
             docs = m.view.part.tables["docs"]
             codes = m.view.part.doc[m.rows].tolist()
-            out.extend(zip([docs[c] for c in codes], m.n.tolist(), strict=True))
+            out.extend(zip([docs[c] for c in codes], m.view.part.n[m.rows].tolist(), strict=True))
         return out
 
     # -- matching and scoring ----------------------------------------------------------
@@ -577,8 +576,7 @@ class _Snapshot:
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
-            m = _Matched(view, rows, view.base + rows, part.n[rows], part.date[rows],
-                         view.doc_rank[rows])
+            m = _Matched(view, rows)
             if scored:
                 score = np.zeros(len(rows))
                 tier = np.zeros(len(rows), dtype=np.int64)
