@@ -134,5 +134,7 @@ def analysis_settings(user_dicts: tuple[str, ...] = ()) -> dict:
         "fold": "TSCharacters+fullwidth+lower",
         "policy_terms_hash": file_hash(POLICY_TERMS),
         "user_dict_hashes": [file_hash(p) for p in user_dicts],
-        "literal": "charindex/1",
+        "literal": "charindex/2",
+        # Word boundaries at index time: jieba's default mode, HMM on, over folded text.
+        "words": "jieba-default-hmm/1",
     }

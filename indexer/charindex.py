@@ -14,9 +14,14 @@ most :data:`PART_UNITS` characters:
   one slice of ``order`` (all bigrams starting with it are adjacent); those of a
   longer needle are the positions of its rarest bigram, shifted and checked
   against ``units``;
+* ``wstart``: one bit per unit, set where jieba starts a word (and on every
+  separator), packed with ``np.packbits``: an occurrence that starts and ends on
+  such bits is a whole word; one with a bit inside and a ragged end crosses a
+  word boundary (人工 in 个人|工作);
 * ``starts``: where each row's units begin; and per-row columns for ranking,
-  filters and facets (``is_para``, ``n``, ``date``, ``doc``, ``issuer``,
-  ``doc_type``, ``year``: codes into string tables kept in the header).
+  filters and facets (``is_para``, ``heading``, ``section`` — the row of the
+  heading a paragraph stands under, or -1 —, ``n``, ``date``, ``doc``,
+  ``issuer``, ``doc_type``, ``year``: codes into string tables kept in the header).
 
 Rows are the segment's Whoosh documents in docnum order, so a row number plus
 the segment's offset is the Whoosh docnum. The file is written once, never
@@ -42,7 +47,7 @@ from .normalize import fold_chars
 PART_UNITS = 1 << 23
 _POS_BITS = 23
 _ID_BITS = 20
-MAGIC = b"PSCHARS1"
+MAGIC = b"PSCHARS2"
 SUFFIX = ".chars"
 _ALIGN = 64
 
@@ -67,6 +72,35 @@ class Row:
     issuer: str = ""
     doc_type: str = ""
     year: str = ""
+    heading: bool = False
+    #: one byte per unit of ``units(text)``: 1 where a word starts (see :func:`word_starts`)
+    wstart: bytes = b""
+
+
+def word_starts(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
+    """One byte per unit of ``text``: 1 where one of the word ``spans`` starts.
+
+    ``spans`` are (start, end) character offsets into ``text`` (or its folded
+    form, the same length); a word that begins on a dropped character (a space)
+    starts at its first unit, and a word of dropped characters only starts nowhere.
+    """
+    begins = np.fromiter((s for s, e in spans if e > s), dtype=np.int64)
+    dropped = [m.span() for m in _DROP_RE.finditer(fold_chars(text))]
+    if not dropped:
+        out = np.zeros(len(text), dtype=np.uint8)
+        out[begins] = 1
+        return out.tobytes()
+    keep = np.ones(len(text), dtype=np.bool_)
+    for start, end in dropped:
+        keep[start:end] = False
+    before = np.concatenate(([0], np.cumsum(keep)))  # units before each character
+    ends = np.fromiter((e for s, e in spans if e > s), dtype=np.int64)
+    # A word starts at its first kept character: the unit count before its start,
+    # provided the word holds a kept character at all.
+    has_unit = before[ends] > before[begins]
+    out = np.zeros(int(before[-1]), dtype=np.uint8)
+    out[before[begins[has_unit]]] = 1
+    return out.tobytes()
 
 
 class _Codes:
@@ -118,9 +152,28 @@ def _build_part(rows: Sequence[Row]) -> tuple[dict, dict[str, np.ndarray]]:
         bounds = np.zeros(1, dtype=np.uint32)
         keys = np.zeros(0, dtype=np.uint64)
     del pair
+    bits = np.ones(len(ids), dtype=np.uint8)  # separators start a word
+    for row, begin in zip(rows, starts[:-1].tolist(), strict=True):
+        if row.is_para and row.wstart:
+            bits[begin:begin + len(row.wstart)] = np.frombuffer(row.wstart, dtype=np.uint8)
+    wstart = np.packbits(bits)
+    del bits
+    section = np.full(len(rows), -1, dtype=np.int32)
+    current, current_doc = -1, None
+    for i, row in enumerate(rows):
+        if row.doc_id != current_doc:
+            current, current_doc = -1, row.doc_id
+        if not row.is_para:
+            continue
+        section[i] = current
+        if row.heading:
+            current = i
     docs, issuers, types, years = _Codes(), _Codes(), _Codes(), _Codes()
     columns = {
         "is_para": np.fromiter((r.is_para for r in rows), dtype=np.bool_, count=len(rows)),
+        "heading": np.fromiter((r.is_para and r.heading for r in rows), dtype=np.bool_,
+                               count=len(rows)),
+        "section": section,
         "n": np.fromiter((r.n for r in rows), dtype=np.int32, count=len(rows)),
         "date": np.fromiter((r.date for r in rows), dtype=np.int32, count=len(rows)),
         "doc": np.fromiter((docs.code(r.doc_id) for r in rows), dtype=np.int32, count=len(rows)),
@@ -131,7 +184,7 @@ def _build_part(rows: Sequence[Row]) -> tuple[dict, dict[str, np.ndarray]]:
         "year": np.fromiter((years.code(r.year) for r in rows), dtype=np.int32, count=len(rows)),
     }
     arrays = {"alphabet": alphabet, "units": ids.astype(unit_dtype), "starts": starts,
-              "keys": keys, "offsets": bounds, "order": order, **columns}
+              "keys": keys, "offsets": bounds, "order": order, "wstart": wstart, **columns}
     tables = {"docs": docs.values, "issuer": issuers.values, "doc_type": types.values,
               "year": years.values}
     return {"rows": len(rows), "tables": tables}, arrays
@@ -194,6 +247,8 @@ class Part:
         for name, arr in arrays.items():
             setattr(self, name, arr)
         self.lengths = (np.diff(self.starts) - 1).astype(np.float64)
+        if not hasattr(self, "wstart"):
+            raise ValueError("character index without word boundaries")
         # Same type as positions, so looking rows up does not copy them.
         self.row_starts = self.starts.astype(np.uint32)
         digit_codes = np.array([ord(c) for c in _DIGITS], dtype=np.uint32)
@@ -255,6 +310,11 @@ class Part:
                 # A separator follows every row, so pos + len is always inside.
                 pos = pos[~self._is_digit[self.units[pos + len(ids)]]]
         return pos
+
+    def word_start(self, pos: np.ndarray) -> np.ndarray:
+        """Whether a word starts at each unit position (separators count as starts)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        return ((self.wstart[pos >> 3] >> (7 - (pos & 7)).astype(np.uint8)) & 1).astype(np.bool_)
 
     def term_frequencies(self, needle: str, whole_numbers: bool = False) -> np.ndarray:
         """Occurrences of ``needle`` in every row of this part (a dense int array)."""

@@ -46,7 +46,8 @@ from .store import (
     switch_generation,
     write_meta,
 )
-from .writer import open_writer
+from .segment import Segmenter
+from .writer import open_writer, paragraph_word_starts
 
 Progress = Callable[[int, int, str], None]
 
@@ -91,7 +92,7 @@ class ReindexReport:
         return text
 
 
-def _records(doc: Document) -> list[dict]:
+def _records(doc: Document, segmenter: Segmenter) -> list[dict]:
     """Whoosh records for one document: a document record and one per paragraph."""
     meta = doc.meta
     doc_meta = {
@@ -107,7 +108,8 @@ def _records(doc: Document) -> list[dict]:
                     "_date": int(meta.date.replace("-", "")) if meta.date else 0}
     for p in doc.paragraphs:
         rec = dict(shared)
-        rec.update(n=p.n, heading=p.heading, line=p.line, text=p.text)
+        rec.update(n=p.n, heading=p.heading, line=p.line, text=p.text,
+                   _wstart=paragraph_word_starts(p.text, segmenter))
         out.append(rec)
     return out
 
@@ -118,6 +120,7 @@ class _Job:
     doc_id: str
     data: bytes
     digest: str
+    user_dicts: tuple[str, ...] = ()
 
 
 def _prepare(job: _Job) -> tuple:
@@ -129,7 +132,7 @@ def _prepare(job: _Job) -> tuple:
         return ("failed", ReadFailure(exc.path, exc.reason))
     doc.content_hash = job.digest
     apply_sidecar(doc, path)
-    return ("ok", doc.doc_id, _records(doc), len(doc.paragraphs))
+    return ("ok", doc.doc_id, _records(doc, Segmenter(job.user_dicts)), len(doc.paragraphs))
 
 
 def _prepared(jobs: Iterator[_Job], workers: int) -> Iterator[tuple]:
@@ -163,6 +166,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
     index_dir = Path(index_dir)
     paths = [Path(p) for p in paths]
     user_dicts = tuple(str(Path(p).resolve()) for p in user_dicts)
+    segmenter = Segmenter(user_dicts)
     report = ReindexReport()
     with reindex_lock(index_dir, wait=wait):
         gen = live_generation(index_dir)
@@ -211,7 +215,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
             workers = int(settings.resolve("workers")) or os.cpu_count() or 1
         if len(changed) < PARALLEL_MIN_FILES:
             workers = 1
-        jobs = (_Job(str(src.path), src.doc_id, data, digest)
+        jobs = (_Job(str(src.path), src.doc_id, data, digest, user_dicts)
                 for src, data, digest in changed)
         try:
             for done, result in enumerate(_prepared(jobs, workers), start=1):
@@ -222,7 +226,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
                     continue
                 _, doc_id, records, n_paragraphs = result
                 if writer is None:
-                    writer = open_writer(ix, WRITER_LIMIT_MB)
+                    writer = open_writer(ix, WRITER_LIMIT_MB, segmenter)
                 if doc_id in manifest:
                     writer.delete_by_term("doc_id", doc_id)
                     report.updated.append(doc_id)
@@ -239,7 +243,7 @@ def reindex(paths: Iterable[str | Path], index_dir: str | Path, rebuild: bool = 
                 if src in failed_paths:
                     continue
                 if writer is None:
-                    writer = open_writer(ix, WRITER_LIMIT_MB)
+                    writer = open_writer(ix, WRITER_LIMIT_MB, segmenter)
                 writer.delete_by_term("doc_id", doc_id)
                 report.removed.append(doc_id)
             if writer is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import charindex
+from .segment import Segmenter
 from .whoosh_api import SegmentReader, SegmentWriter, W3Codec
 
 #: zlib level for posting blocks and stored fields (Whoosh's default is 3).
@@ -25,7 +26,7 @@ COMPRESSION = 1
 class FastSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter, also writing each new segment's character index."""
 
-    def __init__(self, ix, limitmb: int = 256, **kwargs):
+    def __init__(self, ix, limitmb: int = 256, segmenter: Segmenter | None = None, **kwargs):
         kwargs.setdefault("codec", W3Codec(compression=COMPRESSION))
         # Separate segment files, not one compound file: Whoosh reads a compound
         # file's parts into memory (BytesIO copies) in every reader it opens.
@@ -33,6 +34,7 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._rows: list[charindex.Row] = []
         self._merged = False
+        self._segmenter = segmenter or Segmenter()
 
     def add_document(self, **fields):
         """Whoosh's ``add_document``, also keeping the row for the character index.
@@ -89,7 +91,7 @@ class FastSegmentWriter(SegmentWriter):
             if segment.segment_id() == new_id and not self._merged:
                 rows = self._rows
             else:
-                rows = read_rows(self.storage, self.schema, segment)
+                rows = read_rows(self.storage, self.schema, segment, self._segmenter)
             charindex.write(path, rows)
         super()._commit_toc(segments)
 
@@ -99,13 +101,15 @@ def _row(fields: dict) -> charindex.Row:
         return charindex.Row(False, doc_id=fields.get("doc_id", ""))
     return charindex.Row(True, fields.get("text", ""), fields.get("n", 0), fields.get("_date", 0),
                          fields.get("doc_id", ""), fields.get("_issuer", ""),
-                         fields.get("_doc_type", ""), fields.get("_year", ""))
+                         fields.get("_doc_type", ""), fields.get("_year", ""),
+                         bool(fields.get("heading")), fields.get("_wstart", b""))
 
 
-def read_rows(storage, schema, segment) -> list[charindex.Row]:
+def read_rows(storage, schema, segment, segmenter: Segmenter) -> list[charindex.Row]:
     """A segment's rows for its character index, read back from its stored fields.
 
-    A paragraph's columns come from its document record, always in the same segment.
+    A paragraph's columns come from its document record, always in the same
+    segment; its word boundaries are segmented again.
     """
     reader = SegmentReader(storage, schema, segment)
     try:
@@ -122,9 +126,15 @@ def read_rows(storage, schema, segment) -> list[charindex.Row]:
         date = meta.get("date") or ""
         rows.append(charindex.Row(
             True, s.get("text", ""), s.get("n", 0), int(date.replace("-", "")) if date else 0,
-            s.get("doc_id", ""), meta.get("issuer") or "", meta.get("doc_type") or "", date[:4]))
+            s.get("doc_id", ""), meta.get("issuer") or "", meta.get("doc_type") or "", date[:4],
+            bool(s.get("heading")), paragraph_word_starts(s.get("text", ""), segmenter)))
     return rows
 
 
-def open_writer(ix, limitmb: int = 256) -> FastSegmentWriter:
-    return FastSegmentWriter(ix, limitmb=limitmb)
+def paragraph_word_starts(text: str, segmenter: Segmenter) -> bytes:
+    """The word-start bytes of a paragraph for its character index row."""
+    return charindex.word_starts(text, segmenter.spans(text))
+
+
+def open_writer(ix, limitmb: int = 256, segmenter: Segmenter | None = None) -> FastSegmentWriter:
+    return FastSegmentWriter(ix, limitmb=limitmb, segmenter=segmenter)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.query import Any_, ParsedQuery, Term, parse, parse_date_range
+from indexer.search.query import Any_, ParsedQuery, Term, parse, parse_date_range
 
 
 def P(must=(), must_not=(), date_from=None, date_to=None, messages=()):

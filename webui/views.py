@@ -11,8 +11,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 import indexer
-from indexer.query import parse
-from indexer.snippets import mark, match_spans
+from indexer.search.query import parse
+from indexer.search.snippets import mark, match_spans
 
 bp = Blueprint("search", __name__)
 

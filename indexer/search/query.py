@@ -1,9 +1,11 @@
 """The query language, parsed leniently: a query string never raises.
 
-    稳岗返还 失业保险          words are ANDed
+    稳岗返还 失业保险          best match: all words first, then paragraphs with some
     "稳岗返还比例"  “…” 「…」 『…』   exact phrase (numbers at its ends are whole numbers)
-    稳岗 OR 扩岗   稳岗|扩岗    either
+    稳岗 OR 扩岗   稳岗|扩岗    either (required)
+    +稳岗                      must occur
     -疫情   NOT 疫情           exclude
+    word:人工  词:人工          whole words only (人工 in 人工智能, not in 个人工作)
     issuer:人社部  发文机关:…    issuing body contains
     number:〔2025〕2号  文号:…  document number
     type:通知  类型:…          document type (exact)
@@ -30,6 +32,7 @@ FIELDS = {
     "type": "type", "类型": "type", "公文种类": "type", "類型": "type",
     "title": "title", "标题": "title", "標題": "title",
     "date": "date", "日期": "date", "成文日期": "date",
+    "word": "word", "词": "word", "詞": "word",
 }
 _FIELD_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
                        + r")[:：]", re.I)
@@ -41,7 +44,8 @@ class Term:
 
     text: str
     quoted: bool = False
-    field: str | None = None  # None (paragraph text), issuer, number, type, title
+    field: str | None = None  # None (paragraph text), issuer, number, type, title, word
+    required: bool = False  # ``+word``: must occur
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class _Tok:
     quoted: bool = False
     field: str | None = None
     negated: bool = False
+    required: bool = False
     operator: str | None = None  # "OR" or "NOT" when an unquoted bare operator
 
 
@@ -100,10 +105,10 @@ def _tokens(s: str) -> list[_Tok]:
         if ch.isspace():
             i += 1
             continue
-        negated = False
+        negated = required = False
         start = i
-        if ch == "-" and i + 1 < n and not s[i + 1].isspace():
-            negated = True
+        if ch in "-+" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] not in "-+":
+            negated, required = ch == "-", ch == "+"
             i += 1
         fld = None
         m = _FIELD_RE.match(s, i) if i < n else None
@@ -114,7 +119,7 @@ def _tokens(s: str) -> list[_Tok]:
             quoted = _read_quoted(s, i)
             if quoted is not None:
                 inner, i = quoted
-                toks.append(_Tok(inner, True, fld, negated))
+                toks.append(_Tok(inner, True, fld, negated, required))
                 continue
         j = i
         while j < n and not s[j].isspace():
@@ -137,7 +142,7 @@ def _tokens(s: str) -> list[_Tok]:
                         toks.append(_Tok("|", operator="OR"))
                     toks.append(_Tok(part, False, fld, negated and k == 0))
                 continue
-        toks.append(_Tok(word, False, fld, negated))
+        toks.append(_Tok(word, False, fld, negated, required))
     return toks
 
 
@@ -239,7 +244,7 @@ def parse(query: str) -> ParsedQuery:
             text = tok.text.strip()
             if not text:
                 continue
-            term = Term(text, tok.quoted, tok.field)
+            term = Term(text, tok.quoted, tok.field, tok.required and len(group) == 1)
             if tok.negated and len(group) == 1:
                 out.must_not.append(term)
             else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .normalize import fold_chars
+from ..normalize import fold_chars
 
 SENTENCE_END = "。！？；!?;"
 CONTEXT = 120
@@ -30,7 +30,7 @@ def needle_pattern(needle: str, exact_numbers: bool) -> re.Pattern | None:
 
 
 #: What to mark for one query term: the term itself (``exact``: whole numbers at its
-#: ends) and, when the term does not occur literally, the words it segments into.
+#: ends) and the words it segments into (numbers among them whole).
 Needle = tuple[str, bool, tuple[str, ...]]
 
 
@@ -46,11 +46,9 @@ def match_spans(text: str, needles: list[Needle]) -> list[tuple[int, int]]:
     folded = fold_chars(text)
     spans = []
     for needle, exact, words in needles:
-        found = _find(folded, needle, exact)
-        if not found:
-            for word in words:
-                found.extend(_find(folded, word, False))
-        spans.extend(found)
+        spans.extend(_find(folded, needle, exact))
+        for word in words:
+            spans.extend(_find(folded, word, any(c.isdigit() for c in word)))
     spans.sort()
     merged: list[list[int]] = []
     for s, e in spans:

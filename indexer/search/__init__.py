@@ -1,0 +1,24 @@
+"""Searching: the query language, planning, matching, ranking and snippets.
+
+* :mod:`.query` parses the query language (leniently: it never raises);
+* :mod:`.plan` turns a parsed query into words and required clauses;
+* :mod:`.match` finds a needle's occurrences in the character index;
+* :mod:`.rank` scores and orders the candidates;
+* :mod:`.snippets` marks matches in the original text;
+* :mod:`.api` is the typed :class:`Index` API over all of it.
+"""
+
+from __future__ import annotations
+
+from .api import (
+    DocumentNotFound,
+    DocumentView,
+    Hit,
+    Index,
+    QueryError,
+    Results,
+    open_index,
+)
+
+__all__ = ["DocumentNotFound", "DocumentView", "Hit", "Index", "QueryError", "Results",
+           "open_index"]

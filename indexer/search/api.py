@@ -1,0 +1,658 @@
+"""Searching an index: the typed Python API behind the CLI and the web UI."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import charindex, settings
+from ..charindex import CharIndex, Part, units
+from ..normalize import clean_value, to_simplified
+from ..segment import Segmenter
+from . import query as q
+from .plan import Plan, load_stopwords, make_plan
+from .rank import NUMBER_BOOST, Filters, PartResult, Ranker, explain, facet_counts
+from .snippets import Needle, needle_pattern, snippet
+from ..store import (
+    IndexNotFound,
+    SearchIndexError,
+    check_compatible,
+    live_generation,
+    open_whoosh,
+    read_meta,
+)
+
+MAX_LIMIT = 100
+#: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
+RANKED_KEEP = 100
+#: Recent queries whose ranking, total and facets are kept.
+CACHE_SIZE = 256
+MAX_OFFSET = 10_000
+SORTS = ("relevance", "date")
+
+#: Orders tiers before scores in one sort key (scores stay far below it).
+_TIER = 1e6
+
+
+class QueryError(ValueError):
+    """A bad search parameter (filter value, limit, sort); the message names it."""
+
+
+class DocumentNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    paragraph: int
+    text: str
+    snippet: str
+    score: float
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    source: str
+    #: with ``explain=True``: how the score was made (see :func:`indexer.search.rank.explain`)
+    explain: dict | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if self.explain is None:
+            del data["explain"]
+        return data
+
+
+@dataclass
+class Results:
+    """One page of results.
+
+    ``total`` counts every matching paragraph: ``total_all`` of them have every
+    word of the query (in the text, the title or the heading they stand under),
+    ``total_partial`` only some. ``facets`` count the all-words paragraphs when
+    there are any (``facets_over == "all"``), else every match (``"some"``).
+    ``counted`` is ``"words"`` when a ``word:`` clause counts whole words only,
+    else ``"literal"`` (every occurrence of the text).
+    """
+
+    query: str
+    total: int
+    took_ms: float
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    offset: int = 0
+    limit: int = 10
+    messages: list[str] = field(default_factory=list)
+    total_all: int = 0
+    total_partial: int = 0
+    facets_over: str = "all"
+    counted: str = "literal"
+    ignored: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON shape shared by ``policy-search search --json`` and ``/api/search``."""
+        out = {
+            "query": self.query,
+            "total": self.total,
+            "total_all": self.total_all,
+            "total_partial": self.total_partial,
+            "counted": self.counted,
+            "took_ms": self.took_ms,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+            "facets_over": self.facets_over,
+        }
+        if self.ignored:
+            out["ignored"] = list(self.ignored)
+        if self.messages:
+            out["messages"] = list(self.messages)
+        return out
+
+
+@dataclass
+class DocumentView:
+    """A whole document from the index: metadata and every paragraph."""
+
+    doc_id: str
+    source: str
+    title: str | None
+    doc_number: str | None
+    issuer: str | None
+    date: str | None
+    doc_type: str | None
+    topic: str | None
+    encoding: str
+    original: dict[str, str]
+    paragraphs: list[dict]
+
+    def to_dict(self) -> dict:
+        """The shape of ``policy-search inspect --json`` (and ``/api/documents/<id>``)."""
+        data = asdict(self)
+        order = ["doc_id", "source", "title", "doc_number", "issuer", "date", "doc_type",
+                 "topic", "encoding", "original", "paragraphs"]
+        return {k: data[k] for k in order}
+
+
+def _check_date(name: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise QueryError(f"{name}: expected a date YYYY-MM-DD, got {value!r}")
+    try:
+        return _dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise QueryError(f"{name}: {value!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def _date_int(iso: str) -> int:
+    return int(iso.replace("-", ""))
+
+
+#: Rankings computed at once: more than one per core only adds memory, not speed.
+_RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
+@dataclass
+class _PartView:
+    """A part of a segment's character index, placed in the index."""
+
+    part: Part
+    base: int  # Whoosh docnum of the part's first row
+    alive: np.ndarray  # paragraphs not deleted
+    doc_rank: np.ndarray  # per row: its document's place in doc_id order
+
+
+@dataclass
+class _Ranked:
+    """A cached ranking: the best rows, counts and facets of one query and its filters."""
+
+    ranked: list[tuple[int, float, dict | None]]  # (docnum, score, explanation)
+    total: int
+    total_all: int
+    facets: dict[str, dict[str, int]]
+    facets_over: str
+
+
+class _Snapshot:
+    """One opened state of the index: a Whoosh generation and its character indexes.
+
+    Never changes after it is built; :class:`Index` swaps in a new one on refresh,
+    so a search that started on a snapshot finishes on it.
+    """
+
+    def __init__(self, path: Path, epoch: int):
+        self.path = path
+        self._lock = threading.Lock()
+        self._use = threading.RLock()
+        self._epoch = epoch
+        for attempt in range(5):
+            try:
+                self._open()
+                break
+            except FileNotFoundError:
+                # A commit replaced segments between reading the TOC and opening them.
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    # -- opening and refreshing ------------------------------------------------
+
+    def _open(self) -> None:
+        gen = live_generation(self.path)
+        if gen is None:
+            raise IndexNotFound(
+                f"no index at {self.path}; run `policy-search index` to build one"
+            )
+        meta = read_meta(gen)
+        check_compatible(gen, meta)
+        ix = open_whoosh(gen)
+        self._gen = gen
+        self._ix = ix
+        self.meta = meta
+        self._version = ix.latest_generation()
+        self.segmenter = Segmenter(tuple(meta.get("user_dicts", [])))
+        self.segmenter.spans("预热")  # load jieba's dictionary now, not on the first query
+        stop_file = settings.resolve("stop_words")
+        self.stopwords = load_stopwords(str(stop_file) if stop_file else None)
+        # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
+        # share file positions. Matching and ranking use the character index.
+        self._searcher = ix.searcher()
+        # Closed with close(), or when the last search on a replaced snapshot ends.
+        self._closer = weakref.finalize(self, self._searcher.close)
+        self._docs = self._load_documents(self._searcher)
+        self._parts, self._doc_order = self._load_parts(gen, self._searcher)
+        self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
+        total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
+        self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
+        self._doc_fields = {
+            doc_id: {name: units(meta[name])
+                     for name in ("title", "doc_number", "issuer") if meta.get(name)}
+            for doc_id, meta in self._docs.items()
+        }
+        # Every title in doc_id order, joined, to find a word in all titles at once.
+        titles = [self._doc_fields.get(d, {}).get("title", "") for d in self._doc_order]
+        self._titles = "\n".join(titles)
+        self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
+        self._field_cache: dict = {}
+        self._cache: OrderedDict = OrderedDict()
+
+    def _load_documents(self, searcher) -> dict[str, dict]:
+        docs = {}
+        for docnum in searcher.document_numbers(kind="d"):
+            stored = searcher.stored_fields(docnum)
+            docs[stored["doc_id"]] = stored["meta"]
+        return docs
+
+    @staticmethod
+    def _load_parts(gen: Path, searcher) -> tuple[list[_PartView], list[str]]:
+        """Each segment's character index, with Whoosh's deletions applied, and the
+        document ids of every part in order (what ``_PartView.doc_rank`` counts)."""
+        placed = []
+        for leaf, offset in searcher.reader().leaf_readers():
+            segment = leaf.segment()
+            chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
+            if chars.rows != leaf.doc_count_all():
+                raise SearchIndexError(
+                    f"{chars.path}: {chars.rows} rows for a segment of "
+                    f"{leaf.doc_count_all()} documents; run `policy-search index --rebuild`")
+            deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64) \
+                if segment.has_deletions() else np.zeros(0, dtype=np.int64)
+            for part in chars.parts:
+                alive = np.array(part.is_para, dtype=np.bool_)
+                local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
+                alive[local - part.base] = False
+                placed.append((part, offset + part.base, alive))
+        order = sorted({d for p, _, _ in placed for d in p.tables["docs"]})
+        rank = {d: i for i, d in enumerate(order)}
+        views = []
+        for part, base, alive in placed:
+            by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
+            views.append(_PartView(part, base, alive, by_code[part.doc]))
+        return views, order
+
+    def changed(self) -> bool:
+        """True when a reindex committed or switched generation since this snapshot."""
+        if live_generation(self.path) != self._gen:
+            return True
+        try:
+            return self._ix.latest_generation() != self._version
+        except FileNotFoundError:
+            return True
+
+    def close(self) -> None:
+        self._closer()
+
+    # -- information -------------------------------------------------------------
+
+    def stats(self) -> dict:
+        meta = self.meta
+        return {
+            "path": str(self.path),
+            "generation": self._gen.name if self._gen != self.path else None,
+            "documents": len(self._docs),
+            "paragraphs": self._searcher.doc_count() - len(self._docs),
+            "created": meta.get("created"),
+            "updated": meta.get("updated"),
+            "package_version": meta.get("package_version"),
+            "whoosh_version": meta.get("whoosh_version"),
+            "corpus": meta.get("corpus"),
+            "settings": meta.get("settings"),
+        }
+
+    def document_ids(self) -> list[str]:
+        return sorted(self._docs)
+
+    def document(self, doc_id: str) -> DocumentView:
+        meta = self._docs.get(doc_id)
+        if meta is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in the index")
+        searcher = self._searcher
+        paragraphs = []
+        for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
+            stored = searcher.stored_fields(docnum)
+            paragraphs.append({"n": stored["n"], "text": stored["text"],
+                               "heading": bool(stored.get("heading")),
+                               "line": stored.get("line", 0)})
+        paragraphs.sort(key=lambda p: p["n"])
+        return DocumentView(
+            doc_id=doc_id, source=meta["source"], title=meta.get("title"),
+            doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
+            date=meta.get("date"), doc_type=meta.get("doc_type"), topic=meta.get("topic"),
+            encoding=meta.get("encoding", ""), original=meta.get("original", {}),
+            paragraphs=paragraphs,
+        )
+
+    # -- searching --------------------------------------------------------------------
+
+    def plan(self, query: str) -> tuple[q.ParsedQuery, Plan]:
+        parsed = q.parse(query if isinstance(query, str) else "")
+        return parsed, make_plan(parsed, self.segmenter, self.stopwords)
+
+    def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
+               doc_type: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, sort: str = "relevance",
+               explain: bool = False) -> Results:
+        """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
+        started = time.perf_counter()
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit: expected a whole number from 0 to {MAX_LIMIT}, got {limit!r}")
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(
+                f"offset: expected a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
+        if sort not in SORTS:
+            raise QueryError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
+        filters = self._filters(issuer, doc_type, date_from, date_to)
+        query_text = query if isinstance(query, str) else ""
+        parsed, plan = self.plan(query_text)
+        messages = list(parsed.messages)
+        if plan.ignored:
+            messages.append("已忽略常见词：" + "、".join(plan.ignored))
+        filters = self._with_query_dates(filters, parsed)
+        browse = plan.empty and (filters.issuer is not None or filters.doc_type is not None
+                                 or filters.date_lo is not None)
+
+        def took() -> float:
+            return round((time.perf_counter() - started) * 1000, 2)
+
+        counted = "words" if plan.counts_words else "literal"
+        if plan.empty and not browse:
+            if not query_text.strip():
+                messages.append("请输入检索词")
+            elif not parsed.empty:
+                messages.append("查询只包含常见词，请输入要查找的词")
+            else:
+                messages.append("查询只包含排除条件或无法识别的内容，请输入要查找的词")
+            return Results(query_text, 0, took(), [], {"issuer": {}, "doc_type": {}, "year": {}},
+                           offset, limit, messages, counted=counted, ignored=plan.ignored)
+        key = (query_text, filters.issuer, filters.doc_type, filters.date_lo, filters.date_hi,
+               sort, explain)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is None:
+            with _RANKING:
+                cached = self._rank(plan, filters, sort, RANKED_KEEP, explain)
+            with self._lock:
+                self._cache[key] = cached
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        ranked = cached.ranked
+        page = offset + limit
+        if page > len(ranked) and len(ranked) < cached.total:
+            with _RANKING:
+                ranked = self._rank(plan, filters, sort, page, explain).ranked
+        needles = self._needles(plan)
+        hits = []
+        for docnum, score, why in ranked[offset:page]:
+            with self._use:
+                stored = self._searcher.stored_fields(docnum)
+            meta = self._docs.get(stored["doc_id"], {})
+            hits.append(Hit(
+                doc_id=stored["doc_id"], paragraph=stored["n"], text=stored["text"],
+                snippet=snippet(stored["text"], needles),
+                score=round(float(score), 4), title=meta.get("title"),
+                doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
+                date=meta.get("date"), doc_type=meta.get("doc_type"),
+                source=meta.get("source", ""), explain=why,
+            ))
+        return Results(query_text, cached.total, took(), hits, cached.facets, offset, limit,
+                       messages, cached.total_all, cached.total - cached.total_all,
+                       cached.facets_over, counted, plan.ignored)
+
+    def _filters(self, issuer, doc_type, date_from, date_to) -> Filters:
+        date_from = _check_date("date_from", date_from)
+        date_to = _check_date("date_to", date_to)
+        for name, value in (("issuer", issuer), ("doc_type", doc_type)):
+            if value is not None and not isinstance(value, str):
+                raise QueryError(f"{name}: expected text, got {value!r}")
+        return Filters(self.filter_value(issuer) if issuer else None,
+                       self.filter_value(doc_type) if doc_type else None,
+                       _date_int(date_from) if date_from else None,
+                       _date_int(date_to) if date_to else None)
+
+    @staticmethod
+    def _with_query_dates(filters: Filters, parsed: q.ParsedQuery) -> Filters:
+        """The 成文日期 range of the parameters narrowed by the query's ``date:``."""
+        lo = [d for d in (filters.date_lo, parsed.date_from and _date_int(parsed.date_from)) if d]
+        hi = [d for d in (filters.date_hi, parsed.date_to and _date_int(parsed.date_to)) if d]
+        if not (lo or hi):
+            return filters
+        return Filters(filters.issuer, filters.doc_type, max(lo, default=1),
+                       min(hi, default=99991231))
+
+    def _rank(self, plan: Plan, filters: Filters, sort: str, keep: int,
+              explain_hits: bool = False) -> _Ranked:
+        """All matches at once: the best ``keep`` rows, the totals, the facets."""
+        results = Ranker(self, plan, filters).run()
+
+        def gather(values) -> np.ndarray:
+            return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
+
+        docnums = gather(lambda r: r.view.base + r.rows)
+        tier = gather(lambda r: r.tier)
+        all_words = gather(lambda r: r.all_words).astype(np.int64)
+        score = gather(lambda r: r.score)
+        date = gather(lambda r: r.view.part.date[r.rows])
+        n = gather(lambda r: r.view.part.n[r.rows])
+        doc = gather(lambda r: r.view.doc_rank[r.rows])
+        total = len(docnums)
+        # Sort keys, most significant last (np.lexsort); equal paragraphs in
+        # document id and paragraph order, however the segments are laid out.
+        if sort == "date":
+            primary = all_words * 1e9 + date
+            keys = (n, doc, -score, -tier, -date, -all_words)
+        else:
+            primary = (tier * 2 + all_words) * _TIER + score
+            keys = (n, doc, -date, -score, -all_words, -tier)
+        chosen = np.arange(total)
+        if total > keep:
+            kth = np.partition(primary, total - keep)[total - keep]
+            chosen = np.flatnonzero(primary >= kth)
+        order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
+        ranked = []
+        if explain_hits:
+            sizes = np.cumsum([0] + [len(r.rows) for r in results])
+            for i in order:
+                j = int(np.searchsorted(sizes, i, side="right") - 1)
+                why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
+                ranked.append((int(docnums[i]), float(score[i]), why))
+        else:
+            ranked = [(int(docnums[i]), float(score[i]), None) for i in order]
+        facets, over = facet_counts(results)
+        return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
+
+    def matching_paragraphs(self, query: str, issuer: str | None = None,
+                            doc_type: str | None = None, date_from: str | None = None,
+                            date_to: str | None = None,
+                            scope: str = "any") -> list[tuple[str, int]]:
+        """Every paragraph the query matches, as (doc_id, paragraph), in index order.
+
+        ``scope="any"``: every match (``Results.total``); ``"all"``: the paragraphs
+        with every word of the query (``Results.total_all``).
+        """
+        if scope not in ("any", "all"):
+            raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")
+        filters = self._filters(issuer, doc_type, date_from, date_to)
+        parsed, plan = self.plan(query)
+        if plan.empty:
+            return []
+        filters = self._with_query_dates(filters, parsed)
+        out = []
+        for r in Ranker(self, plan, filters, scored=False).run():
+            rows = r.rows[r.all_words] if scope == "all" else r.rows
+            docs = r.view.part.tables["docs"]
+            codes = r.view.part.doc[rows].tolist()
+            out.extend(zip([docs[c] for c in codes], r.view.part.n[rows].tolist(), strict=True))
+        return out
+
+    # -- what ranking asks of the snapshot ---------------------------------------------
+
+    @staticmethod
+    def filter_value(text: str) -> str:
+        return to_simplified(clean_value(text))
+
+    def title_docs(self, needle: str, whole_numbers: bool) -> np.ndarray:
+        """Per document (in ``doc_rank`` order): whether its title contains ``needle``."""
+        key = ("title-docs", needle, whole_numbers)
+        cached = self._field_cache.get(key)
+        if cached is not None:
+            return cached
+        found = np.zeros(len(self._doc_order), dtype=np.bool_)
+        pattern = needle_pattern(needle, whole_numbers)
+        if pattern is not None and len(found):
+            at = [m.start() for m in pattern.finditer(self._titles)]
+            if at:
+                found[np.searchsorted(self._title_starts, at, side="right") - 1] = True
+        self._remember(key, found)
+        return found
+
+    def doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
+        """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
+        key = (field, text, exact)
+        cached = self._field_cache.get(key)
+        if cached is not None:
+            return cached
+        pattern = needle_pattern(text, exact)
+        out: list[str] = []
+        if pattern is not None:
+            for doc_id, values in self._doc_fields.items():
+                value = values.get(field)
+                if value and pattern.search(value):
+                    out.append(doc_id)
+        self._remember(key, out)
+        return out
+
+    def _remember(self, key, value) -> None:
+        with self._lock:
+            if len(self._field_cache) > 1024:
+                self._field_cache.clear()
+            self._field_cache[key] = value
+
+    def number_boosts(self, plan: Plan) -> np.ndarray | None:
+        """Per document: the boost for a document number the query names, or None."""
+        boosts = np.zeros(len(self._doc_order))
+        rank = {d: i for i, d in enumerate(self._doc_order)} if plan.terms else {}
+        for term in plan.terms:
+            if not any(c.isdigit() for c in term.text):
+                continue
+            for doc_id in self.doc_field_matches("doc_number", term.text, True):
+                if doc_id in rank:
+                    boosts[rank[doc_id]] += NUMBER_BOOST
+        return boosts if boosts.any() else None
+
+    def highlight_needles(self, query: str) -> list[Needle]:
+        """What to mark for ``query`` in a paragraph (see :func:`indexer.search.snippets.mark`)."""
+        return self._needles(self.plan(query)[1])
+
+    def _needles(self, plan: Plan) -> list[Needle]:
+        needles: list[Needle] = []
+        for term in plan.terms:
+            needles.append((term.text, False, tuple(plan.words[k].text for k in term.words)))
+        for clause in plan.required:
+            for term in clause.terms:
+                if term.field not in (None, "word"):
+                    continue
+                words: tuple[str, ...] = ()
+                if not term.quoted and term.field is None:
+                    words = tuple(w for w in self.segmenter.words(term.text) if len(w) > 1)
+                needles.append((term.text, term.quoted or term.field == "word", words))
+        return needles
+
+
+
+class Index:
+    """An open, read-only index; safe to share between threads.
+
+    Every call works on one consistent snapshot; :meth:`refresh` swaps in a new
+    snapshot after a reindex (calls already running finish on the old one).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._snap = _Snapshot(self.path, 1)
+
+    @property
+    def meta(self) -> dict:
+        return self._snap.meta
+
+    def refresh(self) -> bool:
+        """Reopen if a reindex committed or switched generation. Returns True if reopened."""
+        if not self._snap.changed():
+            return False
+        with self._lock:
+            if not self._snap.changed():
+                return False
+            self._snap = _Snapshot(self.path, self._snap._epoch + 1)
+        return True
+
+    def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
+               doc_type: str | None = None, date_from: str | None = None,
+               date_to: str | None = None, sort: str = "relevance",
+               explain: bool = False) -> Results:
+        """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does.
+
+        With ``explain`` every hit carries how its score was made.
+        """
+        # Matching and ranking work on read-only arrays; the snapshot takes its
+        # Whoosh lock only to read stored paragraphs.
+        return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
+                                 doc_type=doc_type, date_from=date_from, date_to=date_to,
+                                 sort=sort, explain=explain)
+
+    def matching_paragraphs(self, query: str, issuer: str | None = None,
+                            doc_type: str | None = None, date_from: str | None = None,
+                            date_to: str | None = None,
+                            scope: str = "any") -> list[tuple[str, int]]:
+        """Every paragraph the query matches, as (doc_id, paragraph), unranked.
+
+        ``scope="any"`` counts like ``Results.total``, ``"all"`` like ``Results.total_all``.
+        """
+        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope)
+
+    def document(self, doc_id: str) -> DocumentView:
+        """A whole document: metadata and every paragraph. Raises DocumentNotFound."""
+        snap = self._snap
+        with snap._use:
+            return snap.document(doc_id)
+
+    def document_ids(self) -> list[str]:
+        return self._snap.document_ids()
+
+    def highlight_needles(self, query: str) -> list[Needle]:
+        return self._snap.highlight_needles(query)
+
+    def stats(self) -> dict:
+        snap = self._snap
+        with snap._use:
+            return snap.stats()
+
+    def clear_cache(self) -> None:
+        """Forget cached rankings (benchmarks measure every query cold)."""
+        with self._snap._lock:
+            self._snap._cache.clear()
+
+    def close(self) -> None:
+        self._snap.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_index(path: str | Path) -> Index:
+    """Open the index at ``path`` (clear error if missing or built with other settings)."""
+    return Index(path)

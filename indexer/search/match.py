@@ -1,0 +1,154 @@
+"""Occurrences of query needles in one part of the character index, as sparse rows.
+
+Everything here costs in proportion to the occurrences of a needle, not to the
+size of the index: positions come from the character index's bigram lists,
+rows from a binary search over row starts, and the result is a sorted array of
+the rows that have the needle with per-row counts.
+
+An occurrence is classified against jieba's word boundaries (the ``wstart``
+bits of :mod:`indexer.charindex`):
+
+* **whole**: it starts and ends on a word boundary (稳岗返还 in 稳岗返还, or in
+  稳岗|返还);
+* **inside**: it lies within one word without matching it whole (合同 in
+  劳动合同法, 人工 in 人工智能);
+* **across**: it starts or ends inside a word and spans a boundary (人工 in
+  个人|工作). Still found — the literal guarantee — but it weighs little.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..charindex import Part
+
+#: Weight of an occurrence inside a word, and across a word boundary, relative
+#: to a whole-word occurrence.
+W_INSIDE = 0.5
+W_ACROSS = 0.1
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class Occ:
+    """Where a needle occurs in one part: sorted unique rows and per-row counts."""
+
+    rows: np.ndarray  # local row numbers, ascending, unique
+    whole: np.ndarray  # whole-word occurrences per row
+    inside: np.ndarray  # occurrences inside a word
+    across: np.ndarray  # occurrences across a word boundary
+    positions: np.ndarray  # every occurrence's unit position, ascending
+
+    @property
+    def weighted(self) -> np.ndarray:
+        """Term frequency with each occurrence weighted by how it meets the words."""
+        return self.whole + W_INSIDE * self.inside + W_ACROSS * self.across
+
+    @property
+    def strong(self) -> np.ndarray:
+        """Rows where the needle is a word or lies inside one (not only across words)."""
+        return (self.whole + self.inside) > 0
+
+    @classmethod
+    def empty(cls) -> Occ:
+        z = np.zeros(0, dtype=np.int32)
+        return cls(_EMPTY, z, z, z, _EMPTY)
+
+
+def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
+    """The row of each unit position."""
+    return np.searchsorted(part.row_starts, positions, side="right") - 1
+
+
+def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
+    """Every occurrence of ``needle`` (already units) in ``part``, classified."""
+    pos = part.positions(needle, whole_numbers)
+    if not len(pos):
+        return Occ.empty()
+    pos = np.sort(pos.astype(np.int64, copy=False)) if len(needle) == 1 else pos.astype(np.int64)
+    length = len(needle)
+    at_start = part.word_start(pos)
+    at_end = part.word_start(pos + length)
+    inner = np.zeros(len(pos), dtype=np.bool_)
+    for k in range(1, length):
+        inner |= part.word_start(pos + k)
+    whole = at_start & at_end
+    across = inner & ~whole
+    inside = ~whole & ~across
+    rows = rows_of(part, pos)
+    uniq, inverse = np.unique(rows, return_inverse=True)
+
+    def count(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(inverse, weights=flags, minlength=len(uniq)).astype(np.int32)
+
+    return Occ(uniq, count(whole), count(inside), count(across), pos)
+
+
+def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Rows containing ``needle`` and how often, however it meets the words."""
+    pos = part.positions(needle, exact)
+    if not len(pos):
+        return _EMPTY, np.zeros(0, dtype=np.int32)
+    uniq, counts = np.unique(rows_of(part, pos), return_counts=True)
+    return uniq, counts.astype(np.int32)
+
+
+def whole_words(part: Part, needle: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where ``needle`` occurs as whole words (``word:``), and how often."""
+    occ = occurrences(part, needle, True)
+    keep = occ.whole > 0
+    return occ.rows[keep], occ.whole[keep]
+
+
+def union(arrays: list[np.ndarray]) -> np.ndarray:
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return _EMPTY
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.unique(np.concatenate(arrays))
+
+
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.intersect1d(a, b, assume_unique=True)
+
+
+def member(rows: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, whether it is in ``sorted_set`` (ascending, unique)."""
+    if not len(sorted_set) or not len(rows):
+        return np.zeros(len(rows), dtype=np.bool_)
+    at = np.searchsorted(sorted_set, rows)
+    at[at >= len(sorted_set)] = len(sorted_set) - 1
+    return sorted_set[at] == rows
+
+
+def lookup(rows: np.ndarray, sorted_set: np.ndarray, values: np.ndarray,
+           default: float = 0) -> np.ndarray:
+    """``values`` of ``sorted_set``'s entries at ``rows`` (``default`` where absent)."""
+    out = np.full(len(rows), default, dtype=np.float64)
+    if not len(sorted_set) or not len(rows):
+        return out
+    at = np.searchsorted(sorted_set, rows)
+    at[at >= len(sorted_set)] = len(sorted_set) - 1
+    hit = sorted_set[at] == rows
+    out[hit] = values[at[hit]]
+    return out
+
+
+def near(part: Part, a: Occ, b: Occ, window: int) -> np.ndarray:
+    """Rows where an occurrence of ``b`` starts within ``window`` units of one of ``a``."""
+    if not len(a.positions) or not len(b.positions):
+        return _EMPTY
+    pa, pb = a.positions, b.positions
+    at = np.searchsorted(pb, pa)
+    found = []
+    for nearest in (np.minimum(at, len(pb) - 1), np.maximum(at - 1, 0)):
+        other = pb[nearest]
+        close = np.abs(other - pa) <= window
+        close &= rows_of(part, other) == rows_of(part, pa)
+        found.append(pa[close])
+    close = np.concatenate(found)
+    return _EMPTY if not len(close) else np.unique(rows_of(part, close))

@@ -1,0 +1,154 @@
+"""From a parsed query to what the index is asked: words, required clauses, exclusions.
+
+Unquoted text is *best match*: each piece of it (a term, between spaces) is
+segmented by the same jieba segmentation as the documents, and every
+meaningful word of it is a SHOULD clause — a paragraph matches when it has any
+of them, and ranks by how many and how well (see :mod:`indexer.search.rank`).
+Stop words and question words (:data:`STOPWORDS_FILE`) need not match unless
+the query has nothing else. A document number or a fragment of one
+(国办发〔2024〕38号, 〔2025〕8号) is one word, matched whole; so is a number.
+
+Everything with a strict meaning stays a required clause: quoted phrases,
+``+word``, ``word:``, ``OR`` groups and the metadata fields.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..charindex import units
+from ..normalize import fold_chars
+from ..segment import Segmenter
+from . import query as q
+
+STOPWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "stopwords.txt"
+
+#: A document number (国办发〔2024〕38号) or its year-and-number fragment (〔2025〕8号).
+DOC_NUMBER_RE = re.compile(
+    r"[\u4e00-\u9fff]{0,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*第?\s*\d+\s*号")
+
+
+@functools.lru_cache(maxsize=8)
+def load_stopwords(extra: str | None = None) -> frozenset[str]:
+    """The shipped stop words, plus those in the file ``extra`` (one per line)."""
+    words: set[str] = set()
+    for path in filter(None, (STOPWORDS_FILE, extra)):
+        with open(path, encoding="utf-8-sig") as fh:
+            for line in fh:
+                word = line.split("#", 1)[0].strip()
+                if word:
+                    words.add(fold_chars(word))
+    return frozenset(words)
+
+
+@dataclass
+class Word:
+    """A SHOULD clause: one word of the query, found literally and scored by alignment."""
+
+    text: str  # folded, as segmented
+    needle: str  # its units
+    whole_numbers: bool
+    qtf: int = 1  # how often the query has it
+
+
+@dataclass
+class FreeTerm:
+    """A piece of unquoted query text: found literally as a whole, or by its words."""
+
+    text: str
+    needle: str
+    words: list[int]  # indices into Plan.words
+
+
+@dataclass
+class Required:
+    """A clause every result must satisfy: a term, or any of several (``OR``)."""
+
+    terms: tuple[q.Term, ...]
+
+
+@dataclass
+class Plan:
+    words: list[Word] = field(default_factory=list)
+    terms: list[FreeTerm] = field(default_factory=list)
+    required: list[Required] = field(default_factory=list)
+    excluded: list[q.Term] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # stop words left out
+    whole: str | None = None  # the free terms joined, for the whole-query bonus
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.required)
+
+    @property
+    def counts_words(self) -> bool:
+        """True when a ``word:`` clause counts whole words only."""
+        return any(t.field == "word" for r in self.required for t in r.terms)
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into document numbers (True) and the text between them (False)."""
+    out, pos = [], 0
+    for m in DOC_NUMBER_RE.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def term_words(segmenter: Segmenter, text: str) -> list[tuple[str, bool]]:
+    """The words of one piece of query text: (folded word, whole numbers)."""
+    out = []
+    folded = fold_chars(text)
+    for piece, is_number in _pieces(folded):
+        if is_number:
+            out.append((units(piece), True))
+            continue
+        for word in segmenter.words(piece):
+            out.append((word, any(c.isdigit() for c in word)))
+    return out
+
+
+def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
+              stopwords: frozenset[str]) -> Plan:
+    plan = Plan(excluded=list(parsed.must_not))
+    free: list[tuple[q.Term, list[tuple[str, bool]]]] = []
+    for node in parsed.must:
+        if isinstance(node, q.Any_):
+            plan.required.append(Required(node.terms))
+            continue
+        if node.quoted or node.field is not None or node.required:
+            plan.required.append(Required((node,)))
+        if node.field is None and not node.quoted:
+            # +word must occur, and also ranks like any other word.
+            free.append((node, term_words(segmenter, node.text)))
+    every = [w for _, words in free for w, _ in words]
+    keep_stops = bool(every) and all(w in stopwords for w in every)
+    index: dict[str, int] = {}
+    for term, words in free:
+        ids = []
+        for word, whole_numbers in words:
+            needle = units(word)
+            if not needle:
+                continue
+            if word in stopwords and not keep_stops and not term.required:
+                if word not in plan.ignored:
+                    plan.ignored.append(word)
+                continue
+            if needle in index:
+                plan.words[index[needle]].qtf += 1
+            else:
+                index[needle] = len(plan.words)
+                plan.words.append(Word(word, needle, whole_numbers))
+            ids.append(index[needle])
+        if ids:
+            plan.terms.append(FreeTerm(term.text, units(term.text), ids))
+    if len(plan.terms) >= 2:
+        plan.whole = "".join(t.text for t in plan.terms)
+    return plan

@@ -1,0 +1,313 @@
+"""Best-match ranking over the character index.
+
+For one query (a :class:`~indexer.search.plan.Plan`) and the filters, every
+part of the index yields its candidate rows — the rows that satisfy every
+required clause and, when the query has free text, contain at least one of its
+words — and, for each candidate, score components that add up to its score:
+
+* ``word``: BM25 of each query word over its occurrences, a whole-word
+  occurrence counting 1, one inside a word 0.5 and one across a word boundary
+  0.1 (:mod:`indexer.search.match`), with IDF from the paragraphs that have the
+  word (as a word or inside one);
+* ``title`` / ``heading``: a word found in the document's title, or in the
+  heading the paragraph stands under (劳动合同法 试用期 lifts that law's articles);
+* ``phrase``: a free term of several words found literally as typed;
+* ``proximity``: two consecutive query words within a few characters;
+* ``whole``: the whole query (its free terms joined) found literally;
+* ``phrase`` for quoted phrases, ``any`` for ``OR`` groups, ``word:`` for whole
+  words: BM25 of the required clause.
+
+Results are ordered by *tier* first — how many free terms are found (in the
+text, the title or the heading), then whether every word is found — and by
+score within a tier; ties go to the newer document, then document id and
+paragraph order. Cost follows the occurrences of the query's words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..charindex import units
+from . import match
+from . import query as q
+from .plan import Plan, Word
+
+# BM25 over paragraphs (lengths in characters).
+K1 = 1.2
+B = 0.75
+#: Shares of a word's IDF added when it is in the title / the section heading.
+TITLE_W = 0.5
+HEADING_W = 0.5
+#: Share of the words' IDF added when a free term of several words occurs as typed.
+PHRASE_W = 1.0
+#: Share of the smaller IDF added when two consecutive words occur close together.
+PROXIMITY_W = 0.5
+PROXIMITY_WINDOW = 8
+#: Share of all the words' IDF added when the whole query occurs as typed.
+WHOLE_W = 1.0
+#: Boost of a document whose number the query names.
+NUMBER_BOOST = 3.0
+
+
+def idf(df: int, total: int) -> float:
+    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class Filters:
+    issuer: str | None = None
+    doc_type: str | None = None
+    date_lo: int | None = None
+    date_hi: int | None = None
+
+
+@dataclass
+class PartResult:
+    """The candidates of one part, with tiers, score components and facet codes."""
+
+    view: object  # the snapshot's _PartView
+    rows: np.ndarray
+    tier: np.ndarray
+    all_words: np.ndarray
+    score: np.ndarray
+    components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
+    detail: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+class Ranker:
+    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`)."""
+
+    def __init__(self, snap, plan: Plan, filters: Filters, scored: bool = True):
+        self.snap = snap
+        self.plan = plan
+        self.filters = filters
+        self.scored = scored
+        self.total_paragraphs = max(snap._paragraphs, 1)
+
+    # -- per part ------------------------------------------------------------------
+
+    def run(self) -> list[PartResult]:
+        plan, snap = self.plan, self.snap
+        views = snap._parts
+        occs = [[match.occurrences(v.part, w.needle, w.whole_numbers) for w in plan.words]
+                for v in views]
+        self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
+        self.title_docs = [snap.title_docs(w.needle, w.whole_numbers) for w in plan.words]
+        term_title = [snap.title_docs(t.needle, False) if len(t.words) > 1 else None
+                      for t in plan.terms]
+        required = [[self._required(v, r) for r in plan.required] for v in views]
+        req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
+                           for v, rq in zip(views, required, strict=True)),
+                       self.total_paragraphs) for k in range(len(plan.required))]
+        out = []
+        for i, view in enumerate(views):
+            res = self._part(view, occs[i], required[i], req_idf, term_title)
+            if res is not None:
+                out.append(res)
+        return out
+
+    def _word_idf(self, k: int, views, occs) -> float:
+        strong = anyhow = 0
+        for v, part_occs in zip(views, occs, strict=True):
+            occ = part_occs[k]
+            alive = v.alive[occ.rows]
+            strong += int(np.count_nonzero(alive & occ.strong))
+            anyhow += int(np.count_nonzero(alive))
+        return idf(strong or anyhow, self.total_paragraphs)
+
+    def _required(self, view, clause) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows satisfying a required clause, and a term frequency to score it by."""
+        found = []
+        for term in clause.terms:
+            found.append(self._term_rows(view, term))
+        if len(found) == 1:
+            return found[0]
+        rows = match.union([r for r, _ in found])
+        tf = np.zeros(len(rows))
+        for r, t in found:
+            if t is not None:
+                tf += match.lookup(rows, r, t)
+        return rows, tf
+
+    def _term_rows(self, view, term: q.Term) -> tuple[np.ndarray, np.ndarray | None]:
+        part, snap = view.part, self.snap
+        if term.field in ("issuer", "number", "title"):
+            name = {"issuer": "issuer", "number": "doc_number", "title": "title"}[term.field]
+            exact = term.field == "number" or term.quoted
+            docs = snap.doc_field_matches(name, term.text, exact)
+            return self._doc_rows(view, docs), None
+        if term.field == "type":
+            code = part.code("doc_type", snap.filter_value(term.text))
+            return np.flatnonzero(part.doc_type == code), None
+        needle = units(term.text)
+        if not needle:
+            return match._EMPTY, None
+        if term.field == "word":
+            return match.whole_words(part, needle)
+        rows, tf = match.literal(part, needle, term.quoted)
+        if term.quoted or term.required:
+            return rows, tf
+        # An unquoted OR alternative: as typed, or all of its words apart.
+        words = [w for w in snap.segmenter.words(term.text) if len(w) > 1]
+        if len(words) > 1:
+            together = None
+            for w in words:
+                r, _ = match.literal(part, units(w), True)
+                together = r if together is None else match.intersect(together, r)
+            rows = match.union([rows, together])
+            tf = match.lookup(rows, *match.literal(part, needle, False)) + 0.5
+        return rows, tf
+
+    def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
+        part = view.part
+        wanted = set(doc_ids)
+        codes = [c for c, d in enumerate(part.tables["docs"]) if d in wanted]
+        if not codes:
+            return match._EMPTY
+        return np.flatnonzero(np.isin(part.doc, codes) & part.is_para)
+
+    def _part(self, view, occs: list[match.Occ], required, req_idf, term_title) -> PartResult | None:
+        plan, part, f = self.plan, view.part, self.filters
+        if plan.required:
+            cand = required[0][0]
+            for rows, _ in required[1:]:
+                cand = match.intersect(cand, rows)
+        else:
+            cand = match.union([o.rows for o in occs])
+        for term in plan.excluded:
+            rows, _ = self._term_rows(view, term)
+            cand = cand[~match.member(cand, rows)]
+        if not len(cand):
+            return None
+        keep = view.alive[cand]
+        if f.issuer is not None:
+            keep &= part.issuer[cand] == part.code("issuer", f.issuer)
+        if f.doc_type is not None:
+            keep &= part.doc_type[cand] == part.code("doc_type", f.doc_type)
+        if f.date_lo is not None:
+            dates = part.date[cand]
+            keep &= (dates >= f.date_lo) & (dates <= f.date_hi)
+        cand = cand[keep]
+        if not len(cand):
+            return None
+        n = len(cand)
+        res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
+                         np.zeros(n))
+        doc_rank = view.doc_rank[cand]
+        section = part.section[cand]
+        found_words = []
+        for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
+            in_text = match.member(cand, occ.rows)
+            in_title = self.title_docs[k][doc_rank] if len(doc_rank) else in_text
+            in_heading = (section >= 0) & match.member(section, occ.rows)
+            found = in_text | in_title | in_heading
+            found_words.append(found)
+            res.all_words &= found
+            if not self.scored:
+                continue
+            self._score_word(res, word, k, occ, in_title, in_heading)
+        for t, term in enumerate(plan.terms):
+            if len(term.words) == 1:
+                found = found_words[term.words[0]]
+            else:
+                rows, _ = match.literal(part, term.needle, False)
+                in_text = match.member(cand, rows)
+                found = in_text | term_title[t][doc_rank]
+                if self.scored:
+                    bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
+                    self._add(res, "phrase", term.text, np.where(in_text, bonus, 0.0))
+            res.tier += found
+        if not self.scored:
+            return res
+        self._proximity(res, part, occs)
+        if plan.whole:
+            rows, _ = match.literal(part, units(plan.whole), False)
+            bonus = WHOLE_W * sum(self.word_idf)
+            self._add(res, "whole", plan.whole, np.where(match.member(cand, rows), bonus, 0.0))
+        for k, clause in enumerate(plan.required):
+            rows, tf = required[k]
+            if tf is None:
+                continue
+            label = " OR ".join(t.text for t in clause.terms)
+            kind = "word:" if clause.terms[0].field == "word" else (
+                "phrase" if len(clause.terms) == 1 else "any")
+            self._add(res, kind, label, self._bm25(match.lookup(cand, rows, tf), req_idf[k], part,
+                                                   cand))
+        boosts = self.snap.number_boosts(plan)
+        if boosts is not None:
+            self._add(res, "number", "", boosts[doc_rank])
+        return res
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def _bm25(self, tf: np.ndarray, weight: float, part, rows: np.ndarray) -> np.ndarray:
+        norm = K1 * (1.0 - B + B * part.lengths[rows] / self.snap._avg_len)
+        return weight * tf * (K1 + 1.0) / (tf + norm)
+
+    def _add(self, res: PartResult, kind: str, label: str, values: np.ndarray) -> None:
+        if np.any(values):
+            res.score += values
+            res.components.append((kind, label, values))
+
+    def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
+                    in_title: np.ndarray, in_heading: np.ndarray) -> None:
+        cand, part = res.rows, res.view.part
+        weight = self.word_idf[k] * word.qtf
+        tf = match.lookup(cand, occ.rows, occ.weighted)
+        self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
+        res.detail[word.text] = tuple(match.lookup(cand, occ.rows, c).astype(np.int32)
+                                      for c in (occ.whole, occ.inside, occ.across))
+        self._add(res, "title", word.text, np.where(in_title, TITLE_W * weight, 0.0))
+        self._add(res, "heading", word.text, np.where(in_heading, HEADING_W * weight, 0.0))
+
+    def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
+        words = self.plan.words
+        for k in range(len(words) - 1):
+            a, b = occs[k], occs[k + 1]
+            window = len(words[k].needle) + PROXIMITY_WINDOW
+            rows = match.near(part, a, b, window)
+            if not len(rows):
+                continue
+            bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[k + 1])
+            self._add(res, "proximity", f"{words[k].text} {words[k + 1].text}",
+                      np.where(match.member(res.rows, rows), bonus, 0.0))
+
+
+def facet_counts(results: list[PartResult]) -> tuple[dict[str, dict[str, int]], str]:
+    """Facet counts over the all-words rows when there are any, else over every match."""
+    over = "all" if any(r.all_words.any() for r in results) else "some"
+    out = {}
+    for name in ("issuer", "doc_type", "year"):
+        counts: Counter = Counter()
+        for r in results:
+            rows = r.rows[r.all_words] if over == "all" else r.rows
+            codes = getattr(r.view.part, name)[rows]
+            codes = codes[codes >= 0]
+            if not len(codes):
+                continue
+            table = r.view.part.tables[name]
+            for code, count in enumerate(np.bincount(codes, minlength=len(table)).tolist()):
+                if count:
+                    counts[table[code]] += count
+        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out, over
+
+
+def explain(res: PartResult, at: int, tier: int, all_words: bool) -> dict:
+    """What made the score of candidate ``at`` of ``res``: components that add up to it."""
+    parts = []
+    for kind, label, values in res.components:
+        value = float(values[at])
+        if not value:
+            continue
+        item = {"kind": kind, "text": label, "score": round(value, 4)}
+        if kind == "word" and label in res.detail:
+            whole, inside, across = (int(a[at]) for a in res.detail[label])
+            item["whole_word"], item["inside_word"], item["across_words"] = whole, inside, across
+        parts.append(item)
+    return {"score": round(float(res.score[at]), 4), "terms_found": tier,
+            "all_words": all_words, "parts": parts}
