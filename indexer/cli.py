@@ -133,14 +133,17 @@ def index_cmd(paths, index_dir, rebuild, user_dict, wait, as_json):
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="成文日期 on or before.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
+@click.option("--explain", is_flag=True,
+              help="Show for each hit which query parts matched, how, and the score parts.")
 def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_from, date_to,
-               sort):
-    """Search paragraphs. See the README for the query language."""
+               sort, explain):
+    """Search paragraphs (best match: every word first, then some). See the README
+    for the query language."""
     index = _open(index_dir)
     try:
         results = index.search(query, limit=limit, offset=offset, issuer=issuer,
                                doc_type=doc_type, date_from=date_from, date_to=date_to,
-                               sort=sort)
+                               sort=sort, explain=explain)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -161,7 +164,12 @@ def _print_results(results: Results) -> None:
     for message in results.messages:
         click.echo(message)
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
-    click.echo(f"{results.total} paragraphs ({shown} shown), {results.took_ms} ms")
+    counted = " (whole words)" if results.counted == "words" else ""
+    if results.total_partial:
+        click.echo(f"{results.total_all} paragraphs with every word{counted}, "
+                   f"{results.total_partial} with some ({shown} shown), {results.took_ms} ms")
+    else:
+        click.echo(f"{results.total} paragraphs{counted} ({shown} shown), {results.took_ms} ms")
     for hit in results.hits:
         title = hit.title or hit.doc_id
         meta = " · ".join(x for x in (hit.doc_number, hit.issuer, hit.date, hit.doc_type) if x)
@@ -170,6 +178,19 @@ def _print_results(results: Results) -> None:
         if meta:
             click.echo(f"  {meta}")
         click.echo(f"  {_plain_snippet(hit.snippet)}")
+        if hit.explain is not None:
+            _print_explain(hit.explain)
+
+
+def _print_explain(why: dict) -> None:
+    click.echo(f"  score {why['score']}: {why['terms_found']} term(s) found, "
+               f"{'every word' if why['all_words'] else 'some words'}")
+    for part in why["parts"]:
+        how = ""
+        if part["kind"] == "word":
+            how = (f" (whole word ×{part['whole_word']}, inside a word ×{part['inside_word']}, "
+                   f"across words ×{part['across_words']})")
+        click.echo(f"    {part['score']:>8} {part['kind']:<9} {part['text']}{how}")
 
 
 @main.command("show")

@@ -19,8 +19,9 @@ def ids(results):
 SEARCH_TABLE = [
     ("稳岗返还", 3, [("002", 10), ("002", 7), ("000", 6)]),
     ("穩崗返還", 3, [("002", 10), ("002", 7), ("000", 6)]),
-    ("社会保障", 14, [("001", 1), ("000", 1), ("000", 8), ("001", 6), ("000", 2)]),
-    ("社會保障", 14, [("001", 1), ("000", 1), ("000", 8), ("001", 6), ("000", 2)]),
+    # The heading 社会保障 (a whole word) before 人力资源社会保障部 (inside a word).
+    ("社会保障", 14, [("000", 8), ("001", 6), ("001", 1), ("000", 1), ("000", 2)]),
+    ("社會保障", 14, [("000", 8), ("001", 6), ("001", 1), ("000", 1), ("000", 2)]),
     ("人社部", 3, [("004", 26), ("000", 19), ("004", 27)]),
     ("新八級工", 6, [("004", 29), ("004", 28), ("003", 26), ("000", 13), ("001", 11)]),
     ("三支一扶", 3, [("003", 18), ("002", 11), ("000", 6)]),
@@ -32,7 +33,8 @@ SEARCH_TABLE = [
     ('"38号"', 1, [("004", 6)]),
     ('"8号"', 0, []),
     ("8号", 1, [("004", 6)]),
-    ("稳岗 扩岗", 2, [("003", 22), ("000", 6)]),
+    # Best match: both words first (2 paragraphs), then either (7 more).
+    ("稳岗 扩岗", 9, [("003", 22), ("000", 6), ("004", 14), ("003", 23), ("002", 1)]),
     ("零工市场", 5, [("004", 22), ("004", 23), ("003", 25), ("001", 5), ("001", 4)]),
     ("issuer:就业促进 见习", 1, [("003", 20)]),
     ("type:答复 技能", 7, [("004", 27), ("004", 28), ("004", 26), ("004", 25), ("004", 29)]),
@@ -116,10 +118,13 @@ def test_pagination(index):
 def test_hit_fields_and_to_dict(index):
     results = index.search("国办发〔2024〕38号", limit=1)
     data = results.to_dict()
-    assert list(data) == ["query", "total", "took_ms", "hits", "facets"]
+    assert list(data) == ["query", "total", "total_all", "total_partial", "counted", "took_ms",
+                          "hits", "facets", "facets_over"]
+    assert (data["total"], data["total_all"], data["total_partial"], data["counted"],
+            data["facets_over"]) == (1, 1, 0, "literal", "all")
     hit = data["hits"][0]
     assert list(hit) == ["doc_id", "paragraph", "text", "snippet", "score", "title",
-                         "doc_number", "issuer", "date", "doc_type", "source"]
+                         "doc_number", "issuer", "date", "doc_type", "source", "all_words"]
     assert {k: hit[k] for k in ("doc_id", "paragraph", "title", "doc_number", "issuer", "date",
                                 "doc_type")} == {
         "doc_id": S["004"], "paragraph": 6, "title": None, "doc_number": "人社建字〔2025〕84号",

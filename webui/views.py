@@ -34,6 +34,7 @@ class SearchParams:
     sort: str
     page: int
     size: int
+    explain: bool = False
 
     def url_args(self, **changes) -> dict:
         args = {"q": self.q, "issuer": self.issuer, "type": self.doc_type,
@@ -87,9 +88,12 @@ def search_params() -> SearchParams:
     size = _int_arg("size", cfg["PAGE_SIZE"], 1, cfg["MAX_PAGE_SIZE"])
     max_page = indexer.search.MAX_OFFSET // size + 1
     page = _int_arg("page", 1, 1, max_page)
+    explain = request.args.get("explain", "")
+    if explain not in ("", "0", "1", "true", "false"):
+        raise BadRequest(f"explain: expected 1 or 0, got {explain!r}")
     return SearchParams(q=q, issuer=_text_arg("issuer"), doc_type=_text_arg("type"),
                         date_from=_text_arg("from", 10), date_to=_text_arg("to", 10),
-                        sort=sort, page=page, size=size)
+                        sort=sort, page=page, size=size, explain=explain in ("1", "true"))
 
 
 def run_search(params: SearchParams) -> indexer.Results:
@@ -97,7 +101,7 @@ def run_search(params: SearchParams) -> indexer.Results:
         return _index().search(params.q, limit=params.size, offset=(params.page - 1) * params.size,
                                issuer=params.issuer, doc_type=params.doc_type,
                                date_from=params.date_from, date_to=params.date_to,
-                               sort=params.sort)
+                               sort=params.sort, explain=params.explain)
     except indexer.QueryError as exc:
         message = str(exc).replace("date_from:", "from:").replace("date_to:", "to:")
         raise BadRequest(message) from None

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 from .api import (
+    MAX_LIMIT,
+    MAX_OFFSET,
     DocumentNotFound,
     DocumentView,
     Hit,
@@ -20,5 +22,5 @@ from .api import (
     open_index,
 )
 
-__all__ = ["DocumentNotFound", "DocumentView", "Hit", "Index", "QueryError", "Results",
+__all__ = ["MAX_LIMIT", "MAX_OFFSET", "DocumentNotFound", "DocumentView", "Hit", "Index", "QueryError", "Results",
            "open_index"]

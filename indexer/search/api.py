@@ -63,6 +63,8 @@ class Hit:
     date: str | None
     doc_type: str | None
     source: str
+    #: False when the paragraph has only some of the query's words
+    all_words: bool = True
     #: with ``explain=True``: how the score was made (see :func:`indexer.search.rank.explain`)
     explain: dict | None = None
 
@@ -176,7 +178,7 @@ class _PartView:
 class _Ranked:
     """A cached ranking: the best rows, counts and facets of one query and its filters."""
 
-    ranked: list[tuple[int, float, dict | None]]  # (docnum, score, explanation)
+    ranked: list[tuple[int, float, bool, dict | None]]  # (docnum, score, all words, explanation)
     total: int
     total_all: int
     facets: dict[str, dict[str, int]]
@@ -394,7 +396,7 @@ class _Snapshot:
                 ranked = self._rank(plan, filters, sort, page, explain).ranked
         needles = self._needles(plan)
         hits = []
-        for docnum, score, why in ranked[offset:page]:
+        for docnum, score, all_words, why in ranked[offset:page]:
             with self._use:
                 stored = self._searcher.stored_fields(docnum)
             meta = self._docs.get(stored["doc_id"], {})
@@ -404,7 +406,7 @@ class _Snapshot:
                 score=round(float(score), 4), title=meta.get("title"),
                 doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
                 date=meta.get("date"), doc_type=meta.get("doc_type"),
-                source=meta.get("source", ""), explain=why,
+                source=meta.get("source", ""), all_words=all_words, explain=why,
             ))
         return Results(query_text, cached.total, took(), hits, cached.facets, offset, limit,
                        messages, cached.total_all, cached.total - cached.total_all,
@@ -466,9 +468,9 @@ class _Snapshot:
             for i in order:
                 j = int(np.searchsorted(sizes, i, side="right") - 1)
                 why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
-                ranked.append((int(docnums[i]), float(score[i]), why))
+                ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
-            ranked = [(int(docnums[i]), float(score[i]), None) for i in order]
+            ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
         facets, over = facet_counts(results)
         return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
 

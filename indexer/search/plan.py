@@ -9,7 +9,9 @@ the query has nothing else. A document number or a fragment of one
 (国办发〔2024〕38号, 〔2025〕8号) is one word, matched whole; so is a number.
 
 Everything with a strict meaning stays a required clause: quoted phrases,
-``+word``, ``word:``, ``OR`` groups and the metadata fields.
+``+word``, ``word:`` and ``OR`` groups; when there is one, the words only rank.
+The metadata fields are filters. A free term also matches where it occurs
+literally as typed, so any typed string finds the paragraphs that contain it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from ..normalize import fold_chars
 from ..segment import Segmenter
 from . import query as q
 
+FILTER_FIELDS = ("issuer", "number", "type", "title")
 STOPWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "stopwords.txt"
 
-#: A document number (国办发〔2024〕38号) or its year-and-number fragment (〔2025〕8号).
+#: A document number (国办发〔2024〕38号) or a fragment of one (〔2025〕8号, 38号).
 DOC_NUMBER_RE = re.compile(
-    r"[\u4e00-\u9fff]{0,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*第?\s*\d+\s*号")
+    r"(?:[\u4e00-\u9fff]{0,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*)?第?\s*\d+\s*号")
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,13 +78,14 @@ class Plan:
     words: list[Word] = field(default_factory=list)
     terms: list[FreeTerm] = field(default_factory=list)
     required: list[Required] = field(default_factory=list)
+    filters: list[q.Term] = field(default_factory=list)  # issuer:, number:, type:, title:
     excluded: list[q.Term] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # stop words left out
     whole: str | None = None  # the free terms joined, for the whole-query bonus
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.required)
+        return not (self.words or self.required or self.filters)
 
     @property
     def counts_words(self) -> bool:
@@ -123,7 +127,9 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
         if isinstance(node, q.Any_):
             plan.required.append(Required(node.terms))
             continue
-        if node.quoted or node.field is not None or node.required:
+        if node.field in FILTER_FIELDS:
+            plan.filters.append(node)
+        elif node.quoted or node.field is not None or node.required:
             plan.required.append(Required((node,)))
         if node.field is None and not node.quoted:
             # +word must occur, and also ranks like any other word.

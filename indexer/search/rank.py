@@ -97,8 +97,7 @@ class Ranker:
                 for v in views]
         self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
         self.title_docs = [snap.title_docs(w.needle, w.whole_numbers) for w in plan.words]
-        term_title = [snap.title_docs(t.needle, False) if len(t.words) > 1 else None
-                      for t in plan.terms]
+        term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
         required = [[self._required(v, r) for r in plan.required] for v in views]
         req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
                            for v, rq in zip(views, required, strict=True)),
@@ -176,8 +175,14 @@ class Ranker:
             cand = required[0][0]
             for rows, _ in required[1:]:
                 cand = match.intersect(cand, rows)
+        elif plan.words:
+            # Any word, or a free term as typed (the literal guarantee).
+            cand = match.union([o.rows for o in occs]
+                               + [match.literal(part, t.needle, False)[0] for t in plan.terms])
         else:
-            cand = match.union([o.rows for o in occs])
+            cand = np.flatnonzero(view.alive)  # filters only: browse
+        for term in plan.filters:
+            cand = match.intersect(cand, self._term_rows(view, term)[0])
         for term in plan.excluded:
             rows, _ = self._term_rows(view, term)
             cand = cand[~match.member(cand, rows)]
@@ -211,7 +216,7 @@ class Ranker:
                 continue
             self._score_word(res, word, k, occ, in_title, in_heading)
         for t, term in enumerate(plan.terms):
-            if len(term.words) == 1:
+            if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle:
                 found = found_words[term.words[0]]
             else:
                 rows, _ = match.literal(part, term.needle, False)
