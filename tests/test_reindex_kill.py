@@ -151,9 +151,33 @@ def wait_gone(pids: list[int], limit: float = 10.0) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
-def start(args: list[str], point: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, point, *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+@pytest.fixture
+def start():
+    """Start the script; whatever it started is killed when the test ends."""
+    started: list[tuple[subprocess.Popen, list[int]]] = []
+
+    def run(args: list[str], point: str, env: dict) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-c", SCRIPT, point, *args], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started.append((proc, []))
+        return proc
+
+    def record(proc: subprocess.Popen) -> list[int]:
+        pids = children(proc.pid)
+        for p, known in started:
+            if p is proc:
+                known.extend(pids)
+        return pids
+
+    run.children = record
+    yield run
+    for proc, pids in started:
+        for pid in [proc.pid] + pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
 
 
 @pytest.fixture
@@ -164,7 +188,7 @@ def env():
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("rebuild", [False, True], ids=["incremental", "rebuild"])
 @pytest.mark.parametrize("point", ["parse", "write", "commit"])
-def test_killed_main_process_takes_its_workers(tmp_path, env, point, rebuild):
+def test_killed_main_process_takes_its_workers(tmp_path, env, start, point, rebuild):
     corpus = make_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"
     indexer.reindex([corpus], index_dir)
@@ -173,15 +197,13 @@ def test_killed_main_process_takes_its_workers(tmp_path, env, point, rebuild):
     args = ["index", "--index-dir", str(index_dir)] + (["--rebuild"] if rebuild else [])
     proc = start(args, point, env)
     assert proc.stdout.readline() == "READY\n"
-    workers = children(proc.pid)
+    workers = start.children(proc)
     # The pool is running while files are parsed and written; gone by the commit.
     assert len(workers) == (0 if point == "commit" else 2)
     for pid in workers:
         assert [f for f in open_files(pid) if f.endswith("reindex.lock")] == []
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    proc.stdout.close()
-    proc.stderr.close()
     assert wait_gone(workers) == []
     assert snapshot(index_dir) == before
     # The lock is free right away; the next run completes and equals a clean rebuild.
@@ -193,7 +215,7 @@ def test_killed_main_process_takes_its_workers(tmp_path, env, point, rebuild):
 
 
 @pytest.mark.parametrize("rebuild", [False, True], ids=["incremental", "rebuild"])
-def test_worker_killed_on_its_own_fails_the_run(tmp_path, env, rebuild):
+def test_worker_killed_on_its_own_fails_the_run(tmp_path, env, start, rebuild):
     corpus = make_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"
     indexer.reindex([corpus], index_dir)
@@ -212,7 +234,7 @@ def test_worker_killed_on_its_own_fails_the_run(tmp_path, env, rebuild):
     assert (len(report.updated), report.removed) == (GENERATED, [SEED["004"]])
 
 
-def test_serve_killed_while_building_its_index(tmp_path, env):
+def test_serve_killed_while_building_its_index(tmp_path, env, start):
     """`serve` builds a missing index with the same reindex: killing it leaves nothing."""
     from .test_browser import _free_port
 
@@ -221,12 +243,10 @@ def test_serve_killed_while_building_its_index(tmp_path, env):
     env = dict(env, POLICY_SEARCH_INDEX=str(index_dir), POLICY_SEARCH_CORPUS=str(corpus))
     proc = start(["serve", "--port", str(_free_port())], "parse", env)
     assert proc.stdout.readline() == "READY\n"
-    workers = children(proc.pid)
+    workers = start.children(proc)
     assert len(workers) == 2
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    proc.stdout.close()
-    proc.stderr.close()
     assert wait_gone(workers) == []
     with pytest.raises(indexer.IndexNotFound):
         indexer.open_index(index_dir)
