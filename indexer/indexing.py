@@ -317,6 +317,10 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
         raise ReindexRefused(f"{', '.join(missing)}: no such file or folder; nothing was changed")
     user_dicts = tuple(str(Path(p).resolve()) for p in user_dicts)
     report = ReindexReport()
+    # Order: the lock first (the manifest read below must not change under us), the
+    # worker pool only later (in _write). Forked workers inherit the lock's
+    # descriptor despite O_CLOEXEC; _worker_init closes it before anything else,
+    # so the lock belongs to this process alone and dies with it.
     with reindex_lock(index_dir, wait=wait) as lock_fd:
         gen = live_generation(index_dir)
         old_meta = read_meta(gen) if gen is not None else None
