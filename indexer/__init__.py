@@ -23,7 +23,14 @@ from .search import (  # noqa: E402
     Results,
     open_index,
 )
-from .store import IncompatibleIndex, IndexBusy, IndexNotFound, SearchIndexError  # noqa: E402
+from .store import (  # noqa: E402
+    IncompatibleIndex,
+    IndexBusy,
+    IndexNotFound,
+    ReindexFailed,
+    ReindexRefused,
+    SearchIndexError,
+)
 
 __all__ = [
     "META_FIELDS",
@@ -40,6 +47,8 @@ __all__ = [
     "Paragraph",
     "QueryError",
     "ReadFailure",
+    "ReindexFailed",
+    "ReindexRefused",
     "ReindexReport",
     "Results",
     "SearchIndexError",

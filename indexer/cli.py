@@ -13,7 +13,13 @@ from .document import Document
 from .indexing import reindex
 from .ingest import ReadFailure, read_corpus
 from .search import DocumentNotFound, QueryError, Results, open_index
-from .store import IndexBusy, SearchIndexError
+from .store import (
+    IndexBusy,
+    ReindexFailed,
+    ReindexRefused,
+    SearchIndexError,
+    live_generation,
+)
 
 
 def _echo_json(obj: dict) -> None:
@@ -75,21 +81,40 @@ def _open(index_dir: str | None):
 @main.command("index")
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_dir_option
-@click.option("--rebuild", is_flag=True, help="Rebuild from scratch instead of updating.")
+@click.option("--rebuild", is_flag=True, help="Rebuild from scratch (every corpus root).")
+@click.option("--allow-removals", is_flag=True,
+              help="Let the run remove more than half of the index, or the documents of a "
+                   "corpus folder that is gone or empty.")
 @click.option("--user-dict", metavar="FILE", help="Extra jieba user dictionary.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another running reindex.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def index_cmd(paths, index_dir, rebuild, user_dict, wait, as_json):
-    """Add new, update changed and remove deleted documents (default: corpus/).
+def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_json):
+    """Add new, update changed and remove deleted documents.
 
-    Files are compared by content hash; an interrupted run leaves the previous
-    index searchable. Exit code 1 when the run fails, 0 otherwise (unreadable
-    files are reported and skipped).
+    \b
+    policy-search index          sync every corpus root the index remembers
+                                 (the first build indexes corpus/)
+    policy-search index PATH...  add and update what is under PATH; remove only
+                                 documents that were under PATH and are gone
+
+    A PATH inside a known root keeps ids relative to that root (`index
+    corpus/new.txt` adds `new.txt`); any other PATH becomes a new root.
+    Documents elsewhere are never touched.
+
+    Refused, with nothing written (exit code 1): a PATH that does not exist; a
+    root that is gone or holds no file while the index holds documents from it;
+    a run that would remove more than half of the index's documents. Pass
+    --allow-removals when that is intended (a missing PATH is always refused).
+
+    Files are compared by content hash; an interrupted or failed run leaves the
+    previous index searchable. Unreadable files are reported (`error: …`) and
+    keep their indexed version; sidecar problems are warnings (`warning: …`).
+    Exit code 1 when the run fails or is refused, 0 otherwise.
     """
-    if not paths:
-        paths = (str(settings.resolve("corpus")),)
     target = _index_dir(index_dir)
+    if not paths and live_generation(target) is None:
+        paths = (str(settings.resolve("corpus")),)
     show_bar = sys.stderr.isatty() and not as_json
     bar = None
 
@@ -105,8 +130,8 @@ def index_cmd(paths, index_dir, rebuild, user_dict, wait, as_json):
 
     try:
         report = reindex(paths, target, rebuild=rebuild, user_dicts=_user_dicts(user_dict),
-                         progress=progress, wait=wait)
-    except IndexBusy as exc:
+                         progress=progress, wait=wait, allow_removals=allow_removals)
+    except (IndexBusy, ReindexRefused, ReindexFailed) as exc:
         raise click.ClickException(str(exc)) from None
     except (SearchIndexError, OSError) as exc:
         raise click.ClickException(f"reindex failed, previous index kept: {exc}") from None
@@ -115,6 +140,8 @@ def index_cmd(paths, index_dir, rebuild, user_dict, wait, as_json):
             bar.__exit__(None, None, None)
     for failure in report.failed:
         click.echo(f"error: {failure}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -244,26 +271,31 @@ def serve_cmd(index_dir, host, port, threads):
 
     from webui import create_app
 
-    from .store import IncompatibleIndex, check_compatible, live_generation, read_meta
+    from .store import IncompatibleIndex, check_compatible, read_meta
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log = logging.getLogger("policy_search")
     target = _index_dir(index_dir)
     gen = live_generation(target)
-    if gen is None:
-        corpus = settings.resolve("corpus")
-        log.info("no index at %s: building it from %s", target, corpus)
-        report = reindex([corpus], target)
-        log.info("index built: %s", report.summary())
-    else:
-        meta = read_meta(gen)
-        try:
-            check_compatible(gen, meta)
-        except IncompatibleIndex as exc:
-            log.info("%s; rebuilding it from %s", exc, ", ".join(meta.get("corpus") or []))
-            report = reindex(meta.get("corpus") or [settings.resolve("corpus")], target,
-                             user_dicts=tuple(meta.get("user_dicts", [])))
-            log.info("index rebuilt: %s", report.summary())
+    # Same rules as `policy-search index`: a missing corpus or a run that would
+    # empty the index is refused, and the server does not start.
+    try:
+        if gen is None:
+            corpus = settings.resolve("corpus")
+            log.info("no index at %s: building it from %s", target, corpus)
+            report = reindex([corpus], target)
+            log.info("index built: %s", report.summary())
+        else:
+            meta = read_meta(gen)
+            try:
+                check_compatible(gen, meta)
+            except IncompatibleIndex as exc:
+                log.info("%s; rebuilding it from %s", exc,
+                         ", ".join(meta.get("roots") or meta.get("corpus") or []))
+                report = reindex(None, target, user_dicts=tuple(meta.get("user_dicts", [])))
+                log.info("index rebuilt: %s", report.summary())
+    except SearchIndexError as exc:
+        raise click.ClickException(str(exc)) from None
     host = settings.resolve("host", host)
     port = settings.resolve("port", port)
     app = create_app({"INDEX_DIR": str(target)})

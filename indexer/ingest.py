@@ -66,51 +66,65 @@ def doc_id_for(path: Path, root: Path) -> str:
 def find_files(paths: Iterable[str | Path]) -> tuple[list[SourceFile], list[ReadFailure]]:
     """All readable-format files under ``paths`` (files or folders), sorted by id.
 
+    A folder's documents get ids relative to it, a file's id is its name.
     Hidden files and folders are skipped; symlinked folders are followed once
     (a loop is reported, not followed forever).
     """
     found: dict[str, SourceFile] = {}
     failures: list[ReadFailure] = []
     for given in paths:
-        root = Path(given)
-        if not root.exists():
-            failures.append(ReadFailure(str(root), "no such file or folder"))
+        top = Path(given)
+        if not top.exists():
+            failures.append(ReadFailure(str(top), "no such file or folder"))
             continue
-        if root.is_file():
-            if supported(root):
-                found.setdefault(root.name, SourceFile(root, doc_id_for(root, root.parent)))
-            else:
-                failures.append(ReadFailure(str(root), f"unsupported format {root.suffix!r}"))
-            continue
-        seen_dirs: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-            real = os.path.realpath(dirpath)
-            if real in seen_dirs:
-                failures.append(ReadFailure(dirpath, "symlink loop, not followed"))
-                dirnames[:] = []
-                continue
-            seen_dirs.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
-                    continue
-                path = Path(dirpath) / name
-                if not supported(path):
-                    continue
-                try:
-                    mode = path.stat().st_mode
-                except OSError as exc:
-                    failures.append(ReadFailure(str(path), exc.strerror or str(exc)))
-                    continue
-                if not stat.S_ISREG(mode):
-                    failures.append(ReadFailure(str(path), "not a regular file"))
-                    continue
-                doc_id = doc_id_for(path, root)
-                if doc_id in found:
-                    failures.append(ReadFailure(str(path), f"duplicate document id {doc_id!r}"))
-                    continue
-                found[doc_id] = SourceFile(path, doc_id)
+        scan(top, top.parent if top.is_file() else top, found, failures)
     return sorted(found.values(), key=lambda s: s.doc_id), failures
+
+
+def scan(top: Path, base: Path, found: dict[str, SourceFile],
+         failures: list[ReadFailure]) -> None:
+    """Add the files under ``top`` (a file or a folder) to ``found``, ids relative to ``base``.
+
+    A folder that cannot be listed is a failure, like a file that cannot be read.
+    """
+    if top.is_file():
+        if supported(top):
+            found.setdefault(doc_id_for(top, base), SourceFile(top, doc_id_for(top, base)))
+        else:
+            failures.append(ReadFailure(str(top), f"unsupported format {top.suffix!r}"))
+        return
+    seen_dirs: set[str] = set()
+
+    def unlistable(exc: OSError) -> None:
+        failures.append(ReadFailure(str(exc.filename or top), exc.strerror or str(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True, onerror=unlistable):
+        real = os.path.realpath(dirpath)
+        if real in seen_dirs:
+            failures.append(ReadFailure(dirpath, "symlink loop, not followed"))
+            dirnames[:] = []
+            continue
+        seen_dirs.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
+                continue
+            path = Path(dirpath) / name
+            if not supported(path):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                failures.append(ReadFailure(str(path), exc.strerror or str(exc)))
+                continue
+            if not stat.S_ISREG(mode):
+                failures.append(ReadFailure(str(path), "not a regular file"))
+                continue
+            doc_id = doc_id_for(path, base)
+            if doc_id in found:
+                failures.append(ReadFailure(str(path), f"duplicate document id {doc_id!r}"))
+                continue
+            found[doc_id] = SourceFile(path, doc_id)
 
 
 def sidecar_path(path: Path) -> Path | None:
@@ -176,28 +190,46 @@ def _dedupe_runs(blocks: list[tuple[int, Block]], min_run: int = 3) -> list[tupl
 
 
 def apply_sidecar(doc: Document, path: Path) -> None:
+    """Apply ``name.meta.json``: each valid field overrides the extracted one.
+
+    Whatever is not applied is a warning on ``doc`` naming the sidecar and why:
+    a file that is not valid JSON (line and column), an unknown field, a value
+    of the wrong type, a date that is not a date.
+    """
     side = sidecar_path(path)
     if side is None:
         return
     try:
         data = json.loads(side.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        doc.warnings.append(f"{side}: sidecar ignored: {exc}")
+    except json.JSONDecodeError as exc:
+        doc.warnings.append(f"{side}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                            f"{exc.msg}); sidecar not applied")
+        return
+    except UnicodeDecodeError as exc:
+        doc.warnings.append(f"{side}: not UTF-8 (byte {exc.start}); sidecar not applied")
+        return
+    except OSError as exc:
+        doc.warnings.append(f"{side}: cannot be read ({exc.strerror or exc}); "
+                            "sidecar not applied")
         return
     if not isinstance(data, dict):
-        doc.warnings.append(f"{side}: sidecar ignored: expected a JSON object")
+        doc.warnings.append(f"{side}: expected a JSON object, got {_json_type(data)}; "
+                            "sidecar not applied")
         return
     for key, value in data.items():
         if key not in META_FIELDS:
-            doc.warnings.append(f"{side}: unknown field {key!r} ignored")
+            doc.warnings.append(f"{side}: unknown field {key!r}; not applied")
             continue
         if value is not None and not isinstance(value, str):
-            doc.warnings.append(f"{side}: field {key!r} must be a string or null")
+            doc.warnings.append(f"{side}: field {key!r}: expected a string or null, got "
+                                f"{_json_type(value)} {json.dumps(value, ensure_ascii=False)}"
+                                "; not applied")
             continue
         if key == "date" and value is not None:
             iso = parse_date(value)
             if iso is None:
-                doc.warnings.append(f"{side}: date {value!r} is not a valid date")
+                doc.warnings.append(f"{side}: field 'date': {value!r} is not a valid date "
+                                    "(YYYY-MM-DD); not applied")
                 continue
             value = iso
         meta = doc.meta
@@ -209,6 +241,12 @@ def apply_sidecar(doc: Document, path: Path) -> None:
                 meta.original[key] = original
         setattr(meta, key, value)
         meta.evidence[key] = "sidecar"
+
+
+def _json_type(value: object) -> str:
+    names = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object",
+             str: "string", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def hash_bytes(data: bytes, path: Path) -> str:

@@ -5,7 +5,7 @@ Layout of an index directory::
     index_dir/
       current -> gen-000002     symlink to the live generation
       gen-000002/               Whoosh files + meta.json
-      reindex.lock              held (fcntl) by a running reindex
+      reindex.lock              held (flock) by a running reindex, never by its workers
 
 A rebuild writes a new generation and switches ``current`` atomically; an
 incremental reindex commits into the live generation in one Whoosh commit.
@@ -58,6 +58,15 @@ class IncompatibleIndex(SearchIndexError):
 
 class IndexBusy(SearchIndexError):
     pass
+
+
+class ReindexRefused(SearchIndexError):
+    """A reindex that looks like an accident (a missing path, an emptied folder,
+    removing more than half the index) was refused before anything was written."""
+
+
+class ReindexFailed(SearchIndexError):
+    """A reindex failed part-way (e.g. a worker process died); the previous index stays."""
 
 
 def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
@@ -171,6 +180,8 @@ def write_meta(gen: Path, meta: dict) -> None:
 
 
 def new_meta(user_dicts: tuple[str, ...], corpus: list[str]) -> dict:
+    """``roots``: the corpus folders (or single files) the index mirrors, absolute;
+    ``corpus`` holds the same list for tools that read the older key."""
     return {
         "package": "policy-search",
         "package_version": __version__,
@@ -178,6 +189,7 @@ def new_meta(user_dicts: tuple[str, ...], corpus: list[str]) -> dict:
         "settings": settings_fingerprint(user_dicts),
         "user_dicts": list(user_dicts),
         "corpus": corpus,
+        "roots": corpus,
         "created": now_iso(),
         "updated": None,
         "counts": {"documents": 0, "paragraphs": 0},
@@ -214,10 +226,18 @@ def check_compatible(gen: Path, meta: dict, user_dicts: tuple[str, ...] | None =
 
 @contextmanager
 def reindex_lock(index_dir: Path, wait: float = 0.0):
-    """Hold the reindex lock; a lock left by a killed process is released by the kernel."""
+    """Hold the reindex lock (yields its file descriptor).
+
+    A ``flock`` lock belongs to the open file, so the kernel releases it when the
+    last descriptor of that file closes: when the holder exits, however it dies.
+    The descriptor is close-on-exec (no program started by the holder keeps it);
+    forked worker processes inherit it regardless and must close it first thing
+    (see ``indexing._worker_init``), or a worker outliving its parent would hold
+    the lock.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -236,7 +256,7 @@ def reindex_lock(index_dir: Path, wait: float = 0.0):
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        yield
+        yield fd
     finally:
         os.close(fd)
 

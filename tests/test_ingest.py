@@ -220,8 +220,8 @@ def test_bad_sidecar_is_reported_not_fatal(tmp_path):
     doc = read_file(path)
     assert doc.meta.date == "2025-08-05"
     assert doc.warnings == [
-        f"{side}: date '2025-13-45' is not a valid date",
-        f"{side}: unknown field 'colour' ignored",
+        f"{side}: field 'date': '2025-13-45' is not a valid date (YYYY-MM-DD); not applied",
+        f"{side}: unknown field 'colour'; not applied",
     ]
 
 

@@ -22,5 +22,5 @@ from .api import (
     open_index,
 )
 
-__all__ = ["MAX_LIMIT", "MAX_OFFSET", "DocumentNotFound", "DocumentView", "Hit", "Index", "QueryError", "Results",
-           "open_index"]
+__all__ = ["MAX_LIMIT", "MAX_OFFSET", "DocumentNotFound", "DocumentView", "Hit", "Index",
+           "QueryError", "Results", "open_index"]

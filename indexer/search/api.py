@@ -17,10 +17,6 @@ from .. import charindex, settings
 from ..charindex import CharIndex, Part, units
 from ..normalize import clean_value, to_simplified
 from ..segment import Segmenter
-from . import query as q
-from .plan import Plan, load_stopwords, make_plan
-from .rank import NUMBER_BOOST, Filters, PartResult, Ranker, explain, facet_counts
-from .snippets import Needle, needle_pattern, snippet
 from ..store import (
     IndexNotFound,
     SearchIndexError,
@@ -29,6 +25,10 @@ from ..store import (
     open_whoosh,
     read_meta,
 )
+from . import query as q
+from .plan import Plan, load_stopwords, make_plan
+from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
+from .snippets import Needle, needle_pattern, snippet
 
 MAX_LIMIT = 100
 #: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
