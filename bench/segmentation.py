@@ -18,7 +18,7 @@ from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
-from indexer import read_corpus
+from indexer import ReadFailure, read_corpus
 from indexer.analysis import POLICY_TERMS, jieba_tokenizer
 from indexer.normalize import fold_chars
 from indexer.segment import Segmenter
@@ -33,6 +33,8 @@ def paragraphs(limit: int | None) -> list[str]:
     """Folded paragraph texts of LawRefBook, in corpus order."""
     out: list[str] = []
     for doc in read_corpus([unpack()]):
+        if isinstance(doc, ReadFailure):
+            continue
         out.extend(fold_chars(p.text) for p in doc.paragraphs)
         if limit is not None and len(out) >= limit:
             return out[:limit]

@@ -9,9 +9,10 @@ segmented by jieba itself:
 
 * jieba-rs's HMM fallback joins ASCII runs across ``.``, ``_`` and ``-`` (``5.2.5``,
   ``covid-19``) where jieba splits them (``5.2`` ``.`` ``5``; ``covid`` ``-`` ``19``).
-  A jieba block (a run of ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]``) holding an ASCII
-  letter or digit, one of those three characters, then another ASCII letter or digit
-  is segmented by jieba. Blocks are segmented independently, so this is exact.
+  Both agree on a run such as ``12.5`` (one full stop, then digits only). A jieba
+  block (a run of ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]``) holding any other run of
+  ASCII letters and digits joined by those characters is segmented by jieba. Blocks
+  are segmented independently, so this is exact.
 * jieba-rs counts CJK extension and compatibility ideographs as block characters;
   jieba makes each a token of its own. The text is cut at those characters.
 * A user word of frequency 0 is a deletion in jieba (and a forced split of its HMM
@@ -43,8 +44,11 @@ BACKENDS = ("rjieba", "jieba")
 
 # jieba's block: the characters it segments with its dictionary and HMM.
 _BLOCK = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&._%-]+")
-# Where jieba-rs's HMM fallback may join an ASCII run differently from jieba's.
+# Where jieba-rs's HMM fallback may join an ASCII run differently from jieba's: a run
+# jieba-rs would join, unless it is one jieba joins the same way.
 _JOINED_ASCII = re.compile(r"[a-zA-Z0-9][._-][a-zA-Z0-9]")
+_JOINED_RUN = re.compile(r"[a-zA-Z0-9]+(?:[._-][a-zA-Z0-9]+)+")
+_SAME_RUN = re.compile(r"[a-zA-Z0-9]+\.[0-9]+")
 # Ideographs in jieba-rs's blocks but not in jieba's.
 _EXTRA_HAN = re.compile(
     "[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002a6df\U0002a700-\U0002ebef"
@@ -205,8 +209,10 @@ class Segmenter:
         if self._deleted is not None and self._deleted.search(folded):
             self._by_jieba(folded, 0, out)
             return out
-        joined, extra = _JOINED_ASCII.search(folded), _EXTRA_HAN.search(folded)
-        if joined is None and extra is None:
+        joined = _JOINED_ASCII.search(folded) and [
+            m.start() for m in _JOINED_RUN.finditer(folded) if not _SAME_RUN.fullmatch(m.group())]
+        extra = _EXTRA_HAN.search(folded)
+        if not joined and extra is None:
             try:
                 return [(s, e) for _, s, e in engine.tokenize(folded, "default", True)]
             except UnicodeEncodeError:  # lone surrogates: not valid UTF-8 for jieba-rs
@@ -214,9 +220,9 @@ class Segmenter:
                 return out
         # Regions jieba segments itself: (start, end, is_block); anything else is rjieba's.
         regions: list[tuple[int, int, bool]] = []
-        if joined is not None:
+        if joined:
             regions.extend((m.start(), m.end(), True) for m in _BLOCK.finditer(folded)
-                           if _JOINED_ASCII.search(m.group()))
+                           if any(m.start() <= j < m.end() for j in joined))
         if extra is not None:
             regions.extend((m.start(), m.end(), False) for m in _EXTRA_HAN.finditer(folded))
             regions.sort()
