@@ -81,7 +81,7 @@ def compare(texts: list[str], ref: list, other: list, examples: int) -> dict:
     differing = 0
     classes: Counter[str] = Counter()
     shown: dict[str, list] = {}
-    for text, a, b in zip(texts, ref, other):
+    for text, a, b in zip(texts, ref, other, strict=True):
         if a == b:
             continue
         differing += 1
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     ref, t_jieba = timed(by_jieba, texts)
     plain, t_rjieba = timed(by_rjieba, texts)
     mod, t_module = timed(module.folded_spans, texts)
-    for text, spans in zip(texts, mod):
+    for text, spans in zip(texts, mod, strict=True):
         assert spans == [] if not text else (spans[0][0] == 0 and spans[-1][1] == len(text))
 
     result = {

@@ -109,7 +109,7 @@ def build_rjieba(dicts: tuple[str, ...]) -> tuple[Any, list[str]]:
     main: dict[str, int] | None = None
     deleted: list[str] = []
     pad = 0
-    for (word, _, tag), freq in zip(entries, freqs):
+    for (word, _, tag), freq in zip(entries, freqs, strict=True):
         if freq == 0:
             deleted.append(word)
             continue
