@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..document import Block
+from ...document import Block
 from . import markdown, text
 
 Reader = Callable[[str], list[Block]]

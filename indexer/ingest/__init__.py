@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import META_FIELDS, Block, Document, Paragraph
+from ..document import META_FIELDS, Block, Document, Paragraph
+from ..normalize import clean_value, fold_chars, to_simplified
 from .encoding import DecodeError, decode
 from .metadata import extract, parse_date
-from .normalize import clean_value, fold_chars, to_simplified
 from .readers import reader_for, supported
 
 SIDECAR_SUFFIX = ".meta.json"

@@ -19,8 +19,8 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
-from .document import Block, Metadata
-from .normalize import clean_value, fold_chars, to_simplified
+from ..document import Block, Metadata
+from ..normalize import clean_value, fold_chars, to_simplified
 
 # --- dates -----------------------------------------------------------------
 
