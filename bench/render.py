@@ -325,13 +325,12 @@ def make_fixtures(dest: Path = FIXTURES) -> list[Path]:
     write(dest / "damaged.html", b"\x00\x01\x02PK\x03\x04" + bytes(range(256)) * 4)
 
     # DOCX from seed 003: headings (style and numbering), a table, a text box.
-    paras = ([(t, True) for t, _ in s003.paragraphs[0:2]] + s003.paragraphs[3:5]
-             + s003.paragraphs[10:14])
+    paras = [(title003, True)] + s003.paragraphs[3:5] + s003.paragraphs[10:14]
     write(dest / "sample.docx", render_docx(
         Source(title=title003, paragraphs=paras,
                tags={"title": "Microsoft Word - 新建文档", "created": "2025-03-10T08:00:00"}),
-        table=[["地區", "崗位數"], ["北京", "1200"], ["上海", "980"]], table_after=3,
-        textbox="附件：實施方案（全文）", textbox_after=5))
+        table=[["地區", "崗位數"], ["北京", "1200"], ["上海", "980"]], table_after=2,
+        textbox="附件：實施方案（全文）", textbox_after=4))
     write(dest / "damaged.docx", render_docx(Source(title="", paragraphs=[("正文", False)]))[:300])
     write(dest / "notzip.docx", b"This is not a Word file at all.\n")
 

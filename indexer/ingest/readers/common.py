@@ -130,10 +130,13 @@ _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def _glue(left: str, right: str) -> str:
-    """Join two wrapped pieces: no space between CJK, one space between Latin words."""
+    """Join two wrapped pieces: no space next to CJK or inside a number, one space
+    between Latin words."""
     if left.endswith("-") and right[:1].islower():
         return left[:-1] + right
     if _CJK.match(left[-1:]) or _CJK.match(right[:1]):
+        return left + right
+    if left[-1:].isdigit() and right[:1].isdigit():  # a number the layout broke
         return left + right
     return left + " " + right
 
