@@ -108,6 +108,8 @@ def _records(doc: Document) -> list[dict]:
     for p in doc.paragraphs:
         rec = dict(shared)
         rec.update(n=p.n, heading=p.heading, line=p.line, text=p.text)
+        if p.page is not None:
+            rec["page"] = p.page
         out.append(rec)
     return out
 

@@ -65,6 +65,8 @@ class Hit:
     date: str | None
     doc_type: str | None
     source: str
+    #: the page the paragraph is on (PDF), else ``None``
+    page: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -399,9 +401,11 @@ class _Snapshot:
         paragraphs = []
         for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
             stored = searcher.stored_fields(docnum)
-            paragraphs.append({"n": stored["n"], "text": stored["text"],
-                               "heading": bool(stored.get("heading")),
-                               "line": stored.get("line", 0)})
+            paragraph = {"n": stored["n"], "text": stored["text"],
+                         "heading": bool(stored.get("heading")), "line": stored.get("line", 0)}
+            if stored.get("page") is not None:
+                paragraph["page"] = stored["page"]
+            paragraphs.append(paragraph)
         paragraphs.sort(key=lambda p: p["n"])
         return DocumentView(
             doc_id=doc_id, source=meta["source"], title=meta.get("title"),
@@ -471,7 +475,7 @@ class _Snapshot:
                 score=round(float(score), 4), title=meta.get("title"),
                 doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
                 date=meta.get("date"), doc_type=meta.get("doc_type"),
-                source=meta.get("source", ""),
+                source=meta.get("source", ""), page=stored.get("page"),
             ))
         took = round((time.perf_counter() - started) * 1000, 2)
         return Results(query_text, total, took, hits, facet_counts, offset, limit, messages)

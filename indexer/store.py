@@ -37,7 +37,7 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: paragraphs store their page (PDF)
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -68,6 +68,7 @@ def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
         n=STORED(),
         heading=STORED(),
         line=STORED(),
+        page=STORED(),
         text=STORED(),
         meta=STORED(),
     )

@@ -283,3 +283,33 @@ def test_label_lines_pairs_and_single_cells():
         "索引号：000014349/2025-00031", "主题分类：劳动就业", "發文機關：国务院",
         "成文日期：2025年03月06日"]
     assert label_lines([["地区", "人数"], ["北京", "120"]]) is None
+
+
+# --- pages through the index, the API and the web UI ----------------------------
+
+@pytest.fixture(scope="module")
+def pdf_client(tmp_path_factory):
+    import indexer
+    from webui import create_app
+
+    root = tmp_path_factory.mktemp("pdf-index")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "reply.pdf").write_bytes((FORMATS / "reply.pdf").read_bytes())
+    report = indexer.reindex([corpus], root / "ix")
+    assert (report.documents, report.paragraphs) == (1, 13)
+    app = create_app({"INDEX_DIR": str(root / "ix"), "TESTING": True})
+    return app.test_client()
+
+
+def test_pages_in_hits_api_and_web_ui(pdf_client):
+    data = pdf_client.get("/api/search", query_string={"q": "感谢您对人力资源"}).get_json()
+    assert [(h["doc_id"], h["paragraph"], h["page"]) for h in data["hits"]] == [("reply.pdf", 11, 1)]
+    doc = pdf_client.get("/api/documents/reply.pdf").get_json()
+    assert [p["page"] for p in doc["paragraphs"]] == [1] * 11 + [2] * 2
+    assert doc["paragraphs"] == read_file(FORMATS / "reply.pdf").to_dict()["paragraphs"]
+    page = pdf_client.get("/", query_string={"q": "感谢您对人力资源"}).get_data(as_text=True)
+    assert '<span class="page">第 1 页</span>' in page
+    view = pdf_client.get("/documents/reply.pdf").get_data(as_text=True)
+    assert re.findall(r'<div class="page-mark" id="page(\d)">第 (\d) 页</div>', view) == [
+        ("1", "1"), ("2", "2")]

@@ -119,7 +119,8 @@ def test_hit_fields_and_to_dict(index):
     assert list(data) == ["query", "total", "took_ms", "hits", "facets"]
     hit = data["hits"][0]
     assert list(hit) == ["doc_id", "paragraph", "text", "snippet", "score", "title",
-                         "doc_number", "issuer", "date", "doc_type", "source"]
+                         "doc_number", "issuer", "date", "doc_type", "source", "page"]
+    assert hit["page"] is None  # a text file has no pages
     assert {k: hit[k] for k in ("doc_id", "paragraph", "title", "doc_number", "issuer", "date",
                                 "doc_type")} == {
         "doc_id": S["004"], "paragraph": 6, "title": None, "doc_number": "人社建字〔2025〕84号",
