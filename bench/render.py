@@ -172,15 +172,23 @@ def _font() -> str:
     return "WQY"
 
 
+_WIDTHS: dict[str, float] = {}
+
+
 def _wrap(text: str, width: float, size: float, indent: float) -> list[str]:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    lines, current, avail = [], "", width - indent
+    lines, current, used, avail = [], "", 0.0, width - indent
     for ch in text:
-        if current and stringWidth(current + ch, "WQY", size) > avail:
+        w = _WIDTHS.get(ch)
+        if w is None:
+            w = _WIDTHS[ch] = stringWidth(ch, "WQY", 1000)
+        w = w * size / 1000
+        if current and used + w > avail + 1e-6:
             lines.append(current)
-            current, avail = "", width
+            current, used, avail = "", 0.0, width
         current += ch
+        used += w
     if current:
         lines.append(current)
     return lines
