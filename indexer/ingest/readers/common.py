@@ -108,6 +108,8 @@ def numbered_heading(text: str, sub: bool = False) -> bool:
     With ``sub``, also ``（一）…`` and an article number standing alone
     (``第一条``), as Word documents number their headings.
     """
+    if len(text) > 60:  # cheap test first: most paragraphs are long
+        return False
     folded = fold_chars(text).strip(STRIP)
     if len(folded) > 40 or _SENTENCE.search(folded):
         return False

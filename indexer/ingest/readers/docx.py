@@ -81,7 +81,8 @@ def read(data: bytes, path: Path) -> ReadResult:
     body = document.find(f"{W}body")
     if body is None:
         raise ReaderError("damaged Word file (no document body)")
-    headings = _heading_styles(zf)
+    # styles.xml is large (latent styles): read it only when paragraphs name a style
+    headings = _heading_styles(zf) if body.find(f".//{W}pStyle") is not None else set()
     out: list[tuple[str, bool]] = []
 
     def paragraph(p) -> None:
