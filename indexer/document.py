@@ -17,6 +17,8 @@ class Block:
     heading: bool = False
     #: ``"body"``, or ``"info"`` for a LawRefBook info block (before ``<!-- INFO END -->``)
     kind: str = "body"
+    #: the page it is on (PDF), else ``None``
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,17 @@ class Paragraph:
     n: int
     text: str
     heading: bool = False
+    #: first line in the source file (text formats), else the block's position in the file
     line: int = 0
+    #: the page it is on (PDF), else ``None``
+    page: int | None = None
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "text": self.text, "heading": self.heading, "line": self.line}
+        """JSON shape; ``page`` is present only when known (PDF)."""
+        out = {"n": self.n, "text": self.text, "heading": self.heading, "line": self.line}
+        if self.page is not None:
+            out["page"] = self.page
+        return out
 
 
 @dataclass

@@ -133,6 +133,8 @@ def _records(doc: Document, segmenter: Segmenter) -> list[dict]:
         rec = dict(shared)
         rec.update(n=p.n, heading=p.heading, line=p.line, text=p.text,
                    _wstart=paragraph_word_starts(p.text, segmenter))
+        if p.page is not None:
+            rec["page"] = p.page
         out.append(rec)
     return out
 

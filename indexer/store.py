@@ -37,7 +37,7 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 7  # 7: word boundaries in the character index; pages (PDF)
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"
@@ -77,6 +77,7 @@ def build_schema(user_dicts: tuple[str, ...] = ()) -> Schema:
         n=STORED(),
         heading=STORED(),
         line=STORED(),
+        page=STORED(),
         text=STORED(),
         meta=STORED(),
     )

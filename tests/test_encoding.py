@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from indexer.encoding import DecodeError, decode
+from indexer.ingest.encoding import DecodeError, decode
 
 TEXT = "国务院办公厅关于进一步加大稳就业政策支持力度的通知\n人社部发〔2025〕12号\n稳岗返还。\n"
 

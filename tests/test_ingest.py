@@ -162,7 +162,8 @@ def test_unreadable_file_reported_others_read(tmp_path):
     locked = tmp_path / "locked.txt"
     locked.write_text("不可读", encoding="utf-8")
     locked.chmod(0)
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.xlsx").write_bytes(b"PK")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF")
     try:
         items = list(read_corpus([tmp_path]))
     finally:
@@ -170,7 +171,8 @@ def test_unreadable_file_reported_others_read(tmp_path):
     docs = [i for i in items if not isinstance(i, ReadFailure)]
     failures = sorted(str(i) for i in items if isinstance(i, ReadFailure))
     assert [d.doc_id for d in docs] == ["good.txt"] + (["locked.txt"] if os.geteuid() == 0 else [])
-    expected = [f"{tmp_path / 'binary.txt'}: binary data (NUL bytes), not a text file"]
+    expected = [f"{tmp_path / 'binary.txt'}: binary data (NUL bytes), not a text file",
+                f"{tmp_path / 'broken.pdf'}: damaged PDF file (no %PDF header)"]
     if os.geteuid() != 0:
         expected.append(f"{tmp_path / 'locked.txt'}: Permission denied")
     assert failures == sorted(expected)

@@ -124,7 +124,9 @@ def test_hit_fields_and_to_dict(index):
             data["facets_over"]) == (1, 1, 0, "literal", "all")
     hit = data["hits"][0]
     assert list(hit) == ["doc_id", "paragraph", "text", "snippet", "score", "title",
-                         "doc_number", "issuer", "date", "doc_type", "source", "all_words"]
+                         "doc_number", "issuer", "date", "doc_type", "source", "page",
+                         "all_words"]
+    assert hit["page"] is None  # a text file has no pages
     assert {k: hit[k] for k in ("doc_id", "paragraph", "title", "doc_number", "issuer", "date",
                                 "doc_type")} == {
         "doc_id": S["004"], "paragraph": 6, "title": None, "doc_number": "人社建字〔2025〕84号",

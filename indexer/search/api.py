@@ -63,6 +63,8 @@ class Hit:
     date: str | None
     doc_type: str | None
     source: str
+    #: the page the paragraph is on (PDF), else ``None``
+    page: int | None = None
     #: False when the paragraph has only some of the query's words
     all_words: bool = True
     #: with ``explain=True``: how the score was made (see :func:`indexer.search.rank.explain`)
@@ -322,9 +324,11 @@ class _Snapshot:
         paragraphs = []
         for docnum in searcher.document_numbers(doc_id=doc_id, kind="p"):
             stored = searcher.stored_fields(docnum)
-            paragraphs.append({"n": stored["n"], "text": stored["text"],
-                               "heading": bool(stored.get("heading")),
-                               "line": stored.get("line", 0)})
+            paragraph = {"n": stored["n"], "text": stored["text"],
+                         "heading": bool(stored.get("heading")), "line": stored.get("line", 0)}
+            if stored.get("page") is not None:
+                paragraph["page"] = stored["page"]
+            paragraphs.append(paragraph)
         paragraphs.sort(key=lambda p: p["n"])
         return DocumentView(
             doc_id=doc_id, source=meta["source"], title=meta.get("title"),
@@ -406,7 +410,8 @@ class _Snapshot:
                 score=round(float(score), 4), title=meta.get("title"),
                 doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
                 date=meta.get("date"), doc_type=meta.get("doc_type"),
-                source=meta.get("source", ""), all_words=all_words, explain=why,
+                source=meta.get("source", ""), page=stored.get("page"), all_words=all_words,
+                explain=why,
             ))
         return Results(query_text, cached.total, took(), hits, cached.facets, offset, limit,
                        messages, cached.total_all, cached.total - cached.total_all,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..document import Block
+from ...document import Block
 
 _STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
 

@@ -16,15 +16,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import META_FIELDS, Block, Document, Paragraph
-from .encoding import DecodeError, decode
+from ..document import META_FIELDS, Block, Document, Paragraph
+from ..normalize import clean_value, fold_chars, to_simplified
 from .metadata import extract, parse_date
-from .normalize import clean_value, fold_chars, to_simplified
 from .readers import reader_for, supported
+from .readers.common import ReaderError, max_bytes, numbered_heading
 
 SIDECAR_SUFFIX = ".meta.json"
-#: Files larger than this are refused (a policy document is rarely over 5 MB).
-MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Files larger than this are refused (a policy document is rarely over 5 MB);
+#: per-format limits are in :data:`indexer.ingest.readers.common.MAX_BYTES`.
+MAX_FILE_BYTES = 128 * 1024 * 1024
 #: Longer paragraphs (a whole file on one line) are split at sentence ends.
 MAX_PARAGRAPH_CHARS = 4000
 
@@ -136,15 +137,8 @@ def sidecar_path(path: Path) -> Path | None:
 
 # --- reading one file ------------------------------------------------------
 
-_HEADING_TXT = re.compile(
-    r"^(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零〇\d]+[章节編编部分])"
-)
-
-
 def _is_txt_heading(text: str) -> bool:
-    return len(text) <= 40 and bool(_HEADING_TXT.match(fold_chars(text))) and not re.search(
-        r"[。；;，,]", text
-    )
+    return numbered_heading(text)
 
 
 def split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
@@ -268,15 +262,19 @@ def parse_document(data: bytes, path: Path, doc_id: str) -> Document:
     if reader is None:
         raise IngestError(str(path), f"unsupported format {path.suffix!r}")
     try:
-        decoded = decode(data)
-    except DecodeError as exc:
+        result = reader(data, path)
+    except ReaderError as exc:
         raise IngestError(str(path), str(exc)) from None
-    blocks = reader(decoded.text)
-    extraction = extract(blocks, path.stem)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError,
+            RecursionError) as exc:  # a library choking on a damaged file
+        raise IngestError(str(path), f"damaged file ({type(exc).__name__}: {exc})") from None
+    blocks = result.blocks
+    extraction = extract(blocks, path.stem, result.evidence)
     kept = [(i, b) for i, b in enumerate(blocks) if i not in extraction.consumed]
     kept = _dedupe_runs(kept)
-    is_txt = path.suffix.lower() == ".txt"
-    warnings = [f"{path}: {w}" for w in decoded.warnings]
+    # Markdown marks its headings; elsewhere a numbered line (一、…, 第一章) is one too.
+    is_txt = path.suffix.lower() not in (".md", ".markdown")
+    warnings = [f"{path}: {w}" for w in result.warnings]
     paragraphs = []
     for _, b in kept:
         heading = b.heading or (is_txt and _is_txt_heading(b.text))
@@ -285,13 +283,13 @@ def parse_document(data: bytes, path: Path, doc_id: str) -> Document:
             warnings.append(f"{path}: line {b.line}: paragraph of {len(b.text)} characters "
                             f"split into {len(pieces)}")
         for piece in pieces:
-            paragraphs.append(Paragraph(len(paragraphs) + 1, piece, heading, b.line))
+            paragraphs.append(Paragraph(len(paragraphs) + 1, piece, heading, b.line, b.page))
     if not paragraphs:
         warnings.append(f"{path}: no text")
     return Document(
         doc_id=doc_id,
         source=str(path),
-        encoding=decoded.encoding,
+        encoding=result.encoding,
         meta=extraction.meta,
         paragraphs=paragraphs,
         warnings=warnings,
@@ -303,8 +301,9 @@ def read_file(path: str | Path, doc_id: str | None = None) -> Document:
     path = Path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IngestError(str(path), f"file too large ({size} bytes)")
+        limit = min(MAX_FILE_BYTES, max_bytes(path.suffix))
+        if size > limit:
+            raise IngestError(str(path), f"file too large ({size} bytes; limit {limit})")
         data = path.read_bytes()
     except IsADirectoryError:
         raise IngestError(str(path), "is a folder") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Block
+from ...document import Block
 
 _STRIP = " \t\r\n\u00a0\u3000\u200b\ufeff"
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")

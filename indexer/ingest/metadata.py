@@ -19,8 +19,9 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
-from .document import Block, Metadata
-from .normalize import clean_value, fold_chars, to_simplified
+from ..document import Block, Metadata
+from ..normalize import clean_value, fold_chars, to_simplified
+from .readers.common import numbered_heading
 
 # --- dates -----------------------------------------------------------------
 
@@ -194,8 +195,11 @@ def date_from_filename(stem: str) -> str | None:
     return parse_date(m.group(1)) if m else None
 
 
-def extract(blocks: list[Block], stem: str = "") -> Extraction:
-    """Metadata of a document from its blocks and (for a version date) its file stem."""
+def extract(blocks: list[Block], stem: str = "",
+            page_evidence: list[tuple[str, str, str]] | None = None) -> Extraction:
+    """Metadata of a document from its blocks, (for a version date) its file stem
+    and page metadata evidence (``<meta>`` tags, core properties): ``(field, value,
+    evidence)``, weaker than anything the text itself says."""
     meta = Metadata()
     consumed: set[int] = set()
 
@@ -214,6 +218,7 @@ def extract(blocks: list[Block], stem: str = "") -> Extraction:
     _from_number_line(body, meta)
     _from_signature(body, meta)
     _from_title_line(body, meta)
+    _from_page_evidence(page_evidence or [], meta)
     if meta.title and meta.doc_type is None:
         meta.set("doc_type", doc_type_from_title(meta.title), "title")
     if meta.doc_type is None:
@@ -253,9 +258,27 @@ def _from_labels(blocks: list[Block], meta: Metadata, consumed: set[int]) -> Non
             break
 
 
+def _from_page_evidence(evidence: list[tuple[str, str, str]], meta: Metadata) -> None:
+    for name, raw, source in evidence:
+        value = clean_value(raw)
+        if not value:
+            continue
+        if name == "title":
+            meta.set("title", value, source)
+        elif name == "date":
+            meta.set("date", parse_date(fold_chars(_compact_digits(value))), source)
+        elif name == "issuer":
+            if _is_organ_line(value):
+                simp, orig = _simplified_with_original(value)
+                meta.set("issuer", simp, source, orig)
+        elif name in ("doc_number", "topic", "doc_type"):
+            simp, orig = _simplified_with_original(value)
+            meta.set(name, simp, source, orig)
+
+
 def _from_heading(body: list[tuple[int, Block]], meta: Metadata) -> None:
     for _, b in body[:3]:
-        if b.heading:
+        if b.heading and not numbered_heading(b.text, sub=True):
             meta.set("title", clean_value(b.text), "heading")
             return
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 
-from .normalize import _fold_table
+from ..normalize import _fold_table
 
 
 class DecodeError(ValueError):
