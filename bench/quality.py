@@ -432,7 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         corpus = folder
         index_dir = args.index_dir
-        if args.rebuild or not (index_dir.exists() and any(index_dir.iterdir())):
+        rebuild = args.rebuild
+        if not rebuild:
+            try:  # missing, or built by another version (ranking being rewritten): rebuild
+                indexer.open_index(index_dir).close()
+            except (indexer.IndexNotFound, indexer.IncompatibleIndex):
+                rebuild = True
+        if rebuild:
             indexer.reindex([corpus], index_dir, rebuild=True)
         tag = "full" if index_dir == DEFAULT_INDEX else hashlib.sha1(
             str(index_dir.resolve()).encode()).hexdigest()[:10]
