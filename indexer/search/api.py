@@ -26,7 +26,7 @@ from ..store import (
     read_meta,
 )
 from . import query as q
-from .plan import Plan, load_stopwords, make_plan
+from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
 from .snippets import Needle, needle_pattern, snippet
 
@@ -38,6 +38,8 @@ CACHE_SIZE = 256
 MAX_OFFSET = 10_000
 SORTS = ("relevance", "date")
 
+#: Weight of the document context (see ``_rank``).
+DOCUMENT_W = 1.0
 #: Orders tiers before scores in one sort key (scores stay far below it).
 _TIER = 1e6
 
@@ -393,6 +395,17 @@ class _Snapshot:
                 self._cache[key] = cached
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
+        if cached.total == 0 and plan.words:
+            # Quotes among other words (a question) are read as emphasis when
+            # nothing has every quoted phrase; a query of phrases alone stays strict.
+            loose = relaxed(parsed)
+            if loose is not None:
+                loose_plan = make_plan(loose, self.segmenter, self.stopwords)
+                with _RANKING:
+                    cached = self._rank(loose_plan, filters, sort, RANKED_KEEP, explain)
+                if cached.total:
+                    plan = loose_plan
+                    messages.append("没有段落包含全部引号中的短语，已按普通词语检索")
         ranked = cached.ranked
         page = offset + limit
         if page > len(ranked) and len(ranked) < cached.total:
@@ -452,8 +465,14 @@ class _Snapshot:
         score = gather(lambda r: r.score)
         date = gather(lambda r: r.view.part.date[r.rows])
         n = gather(lambda r: r.view.part.n[r.rows])
-        doc = gather(lambda r: r.view.doc_rank[r.rows])
+        doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
         total = len(docnums)
+        # Document context: a paragraph of a document in which many paragraphs match
+        # well gains log(1 + the sum of their scores).
+        doc_part = np.zeros(total)
+        if total:
+            doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
+            score = score + doc_part
         # Sort keys, most significant last (np.lexsort); equal paragraphs in
         # document id and paragraph order, however the segments are laid out.
         if sort == "date":
@@ -473,6 +492,9 @@ class _Snapshot:
             for i in order:
                 j = int(np.searchsorted(sizes, i, side="right") - 1)
                 why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
+                why["parts"].append({"kind": "document", "text": "",
+                                     "score": round(float(doc_part[i]), 4)})
+                why["score"] = round(float(score[i]), 4)
                 ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
             ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]

@@ -41,6 +41,7 @@ class Occ:
     inside: np.ndarray  # occurrences inside a word
     across: np.ndarray  # occurrences across a word boundary
     positions: np.ndarray  # every occurrence's unit position, ascending
+    position_rows: np.ndarray  # the row of each position
 
     @property
     def weighted(self) -> np.ndarray:
@@ -55,7 +56,7 @@ class Occ:
     @classmethod
     def empty(cls) -> Occ:
         z = np.zeros(0, dtype=np.int32)
-        return cls(_EMPTY, z, z, z, _EMPTY)
+        return cls(_EMPTY, z, z, z, _EMPTY, _EMPTY)
 
 
 def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
@@ -78,13 +79,13 @@ def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
     whole = at_start & at_end
     across = inner & ~whole
     inside = ~whole & ~across
-    rows = rows_of(part, pos)
-    uniq, inverse = np.unique(rows, return_inverse=True)
+    rows = rows_of(part, pos)  # ascending, as the positions are
+    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
 
     def count(flags: np.ndarray) -> np.ndarray:
-        return np.bincount(inverse, weights=flags, minlength=len(uniq)).astype(np.int32)
+        return np.add.reduceat(flags.astype(np.int32), first)
 
-    return Occ(uniq, count(whole), count(inside), count(across), pos)
+    return Occ(rows[first], count(whole), count(inside), count(across), pos, rows)
 
 
 def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -103,12 +104,20 @@ def whole_words(part: Part, needle: str) -> tuple[np.ndarray, np.ndarray]:
     return occ.rows[keep], occ.whole[keep]
 
 
-def union(arrays: list[np.ndarray]) -> np.ndarray:
+def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
+    """The sorted union of row arrays (of a part of ``size`` rows, when given)."""
     arrays = [a for a in arrays if len(a)]
     if not arrays:
         return _EMPTY
     if len(arrays) == 1:
         return arrays[0]
+    total = sum(len(a) for a in arrays)
+    if size is not None and total * 8 > size:
+        # Many rows: a mask over the part is cheaper than sorting them.
+        mask = np.zeros(size, dtype=np.bool_)
+        for a in arrays:
+            mask[a] = True
+        return np.flatnonzero(mask)
     return np.unique(np.concatenate(arrays))
 
 
@@ -125,20 +134,36 @@ def member(rows: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == rows
 
 
-def lookup(rows: np.ndarray, sorted_set: np.ndarray, values: np.ndarray,
-           default: float = 0) -> np.ndarray:
-    """``values`` of ``sorted_set``'s entries at ``rows`` (``default`` where absent)."""
-    out = np.full(len(rows), default, dtype=np.float64)
-    if not len(sorted_set) or not len(rows):
+class Slots:
+    """Where the rows of a smaller sorted set sit among the candidates (also sorted).
+
+    Looks the smaller set up in the candidates — cost follows the smaller set — and
+    scatters its per-row values to candidate order.
+    """
+
+    def __init__(self, cand: np.ndarray, rows: np.ndarray):
+        self.size = len(cand)
+        if not len(rows) or not len(cand):
+            self.at = self.ok = _EMPTY
+            return
+        at = np.searchsorted(cand, rows)
+        ok = at < len(cand)
+        ok[ok] = cand[at[ok]] == rows[ok]
+        self.at, self.ok = at[ok], ok
+
+    def scatter(self, values: np.ndarray, dtype=np.float64) -> np.ndarray:
+        out = np.zeros(self.size, dtype=dtype)
+        if len(self.at):
+            out[self.at] = values[self.ok]
         return out
-    at = np.searchsorted(sorted_set, rows)
-    at[at >= len(sorted_set)] = len(sorted_set) - 1
-    hit = sorted_set[at] == rows
-    out[hit] = values[at[hit]]
-    return out
+
+    def mask(self) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.bool_)
+        out[self.at] = True
+        return out
 
 
-def near(part: Part, a: Occ, b: Occ, window: int) -> np.ndarray:
+def near(a: Occ, b: Occ, window: int) -> np.ndarray:
     """Rows where an occurrence of ``b`` starts within ``window`` units of one of ``a``."""
     if not len(a.positions) or not len(b.positions):
         return _EMPTY
@@ -146,9 +171,8 @@ def near(part: Part, a: Occ, b: Occ, window: int) -> np.ndarray:
     at = np.searchsorted(pb, pa)
     found = []
     for nearest in (np.minimum(at, len(pb) - 1), np.maximum(at - 1, 0)):
-        other = pb[nearest]
-        close = np.abs(other - pa) <= window
-        close &= rows_of(part, other) == rows_of(part, pa)
-        found.append(pa[close])
-    close = np.concatenate(found)
-    return _EMPTY if not len(close) else np.unique(rows_of(part, close))
+        close = np.abs(pb[nearest] - pa) <= window
+        close &= b.position_rows[nearest] == a.position_rows
+        found.append(a.position_rows[close])
+    rows = np.concatenate(found)
+    return _EMPTY if not len(rows) else np.unique(rows)

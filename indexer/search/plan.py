@@ -119,6 +119,26 @@ def term_words(segmenter: Segmenter, text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def relaxed(parsed: q.ParsedQuery) -> q.ParsedQuery | None:
+    """``parsed`` with its quoted phrases read as plain text, or None if it has none.
+
+    A question often quotes a word for emphasis (劳动法上的“三期”指的是什么？); when
+    nothing matches every quoted phrase and the query has other words, the search
+    is run again this way.
+    """
+    def plain(term: q.Term) -> q.Term:
+        if term.quoted and term.field is None:
+            return q.Term(term.text, False, None, term.required)
+        return term
+
+    must = [q.Any_(tuple(plain(t) for t in n.terms)) if isinstance(n, q.Any_) else plain(n)
+            for n in parsed.must]
+    if must == parsed.must:
+        return None
+    return q.ParsedQuery(must, list(parsed.must_not), parsed.date_from, parsed.date_to,
+                         list(parsed.messages))
+
+
 def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
               stopwords: frozenset[str]) -> Plan:
     plan = Plan(excluded=list(parsed.must_not))

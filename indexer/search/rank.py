@@ -75,7 +75,8 @@ class PartResult:
     all_words: np.ndarray
     score: np.ndarray
     components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
-    detail: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per word: where its rows sit among the candidates, and its occurrences (for explain)
+    detail: dict[str, tuple] = field(default_factory=dict)
 
 
 class Ranker:
@@ -129,7 +130,7 @@ class Ranker:
         tf = np.zeros(len(rows))
         for r, t in found:
             if t is not None:
-                tf += match.lookup(rows, r, t)
+                tf += match.Slots(rows, r).scatter(t)
         return rows, tf
 
     def _term_rows(self, view, term: q.Term) -> tuple[np.ndarray, np.ndarray | None]:
@@ -158,7 +159,8 @@ class Ranker:
                 r, _ = match.literal(part, units(w), True)
                 together = r if together is None else match.intersect(together, r)
             rows = match.union([rows, together])
-            tf = match.lookup(rows, *match.literal(part, needle, False)) + 0.5
+            lit_rows, lit_tf = match.literal(part, needle, False)
+            tf = match.Slots(rows, lit_rows).scatter(lit_tf) + 0.5
         return rows, tf
 
     def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
@@ -178,7 +180,8 @@ class Ranker:
         elif plan.words:
             # Any word, or a free term as typed (the literal guarantee).
             cand = match.union([o.rows for o in occs]
-                               + [match.literal(part, t.needle, False)[0] for t in plan.terms])
+                               + [match.literal(part, t.needle, False)[0] for t in plan.terms],
+                               part.rows)
         else:
             cand = np.flatnonzero(view.alive)  # filters only: browse
         for term in plan.filters:
@@ -206,21 +209,25 @@ class Ranker:
         section = part.section[cand]
         found_words = []
         for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            in_text = match.member(cand, occ.rows)
-            in_title = self.title_docs[k][doc_rank] if len(doc_rank) else in_text
-            in_heading = (section >= 0) & match.member(section, occ.rows)
+            slots = match.Slots(cand, occ.rows)
+            in_text = slots.mask()
+            in_title = self.title_docs[k][doc_rank]
+            # Headings that have the word; the candidates standing under one.
+            headings = occ.rows[part.heading[occ.rows]]
+            in_heading = match.member(section, headings) if len(headings) else \
+                np.zeros(n, dtype=np.bool_)
             found = in_text | in_title | in_heading
             found_words.append(found)
             res.all_words &= found
             if not self.scored:
                 continue
-            self._score_word(res, word, k, occ, in_title, in_heading)
+            self._score_word(res, word, k, occ, slots, in_title, in_heading)
         for t, term in enumerate(plan.terms):
             if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle:
                 found = found_words[term.words[0]]
             else:
                 rows, _ = match.literal(part, term.needle, False)
-                in_text = match.member(cand, rows)
+                in_text = match.Slots(cand, rows).mask()
                 found = in_text | term_title[t][doc_rank]
                 if self.scored:
                     bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
@@ -232,7 +239,8 @@ class Ranker:
         if plan.whole:
             rows, _ = match.literal(part, units(plan.whole), False)
             bonus = WHOLE_W * sum(self.word_idf)
-            self._add(res, "whole", plan.whole, np.where(match.member(cand, rows), bonus, 0.0))
+            self._add(res, "whole", plan.whole,
+                      np.where(match.Slots(cand, rows).mask(), bonus, 0.0))
         for k, clause in enumerate(plan.required):
             rows, tf = required[k]
             if tf is None:
@@ -240,8 +248,8 @@ class Ranker:
             label = " OR ".join(t.text for t in clause.terms)
             kind = "word:" if clause.terms[0].field == "word" else (
                 "phrase" if len(clause.terms) == 1 else "any")
-            self._add(res, kind, label, self._bm25(match.lookup(cand, rows, tf), req_idf[k], part,
-                                                   cand))
+            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf), req_idf[k],
+                                                   part, cand))
         boosts = self.snap.number_boosts(plan)
         if boosts is not None:
             self._add(res, "number", "", boosts[doc_rank])
@@ -259,27 +267,26 @@ class Ranker:
             res.components.append((kind, label, values))
 
     def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
-                    in_title: np.ndarray, in_heading: np.ndarray) -> None:
+                    slots: match.Slots, in_title: np.ndarray, in_heading: np.ndarray) -> None:
         cand, part = res.rows, res.view.part
         weight = self.word_idf[k] * word.qtf
-        tf = match.lookup(cand, occ.rows, occ.weighted)
+        tf = slots.scatter(occ.weighted)
         self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
-        res.detail[word.text] = tuple(match.lookup(cand, occ.rows, c).astype(np.int32)
-                                      for c in (occ.whole, occ.inside, occ.across))
+        res.detail[word.text] = (slots, occ)
         self._add(res, "title", word.text, np.where(in_title, TITLE_W * weight, 0.0))
         self._add(res, "heading", word.text, np.where(in_heading, HEADING_W * weight, 0.0))
 
     def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         words = self.plan.words
         for k in range(len(words) - 1):
-            a, b = occs[k], occs[k + 1]
+            j = k + 1
             window = len(words[k].needle) + PROXIMITY_WINDOW
-            rows = match.near(part, a, b, window)
+            rows = match.near(occs[k], occs[j], window)
             if not len(rows):
                 continue
-            bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[k + 1])
-            self._add(res, "proximity", f"{words[k].text} {words[k + 1].text}",
-                      np.where(match.member(res.rows, rows), bonus, 0.0))
+            bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[j])
+            self._add(res, "proximity", f"{words[k].text} {words[j].text}",
+                      np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
 
 
 def facet_counts(results: list[PartResult]) -> tuple[dict[str, dict[str, int]], str]:
@@ -311,7 +318,9 @@ def explain(res: PartResult, at: int, tier: int, all_words: bool) -> dict:
             continue
         item = {"kind": kind, "text": label, "score": round(value, 4)}
         if kind == "word" and label in res.detail:
-            whole, inside, across = (int(a[at]) for a in res.detail[label])
+            slots, occ = res.detail[label]
+            whole, inside, across = (int(slots.scatter(c)[at]) for c in
+                                     (occ.whole, occ.inside, occ.across))
             item["whole_word"], item["inside_word"], item["across_words"] = whole, inside, across
         parts.append(item)
     return {"score": round(float(res.score[at]), 4), "terms_found": tier,

@@ -6,6 +6,7 @@ simplified query marks the right characters of a traditional paragraph.
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 
@@ -15,6 +16,7 @@ SENTENCE_END = "。！？；!?;"
 CONTEXT = 120
 
 
+@functools.lru_cache(maxsize=4096)
 def needle_pattern(needle: str, exact_numbers: bool) -> re.Pattern | None:
     """A regex for ``needle`` in folded text, allowing whitespace between characters."""
     chars = [c for c in fold_chars(needle) if not c.isspace()]
