@@ -76,7 +76,8 @@ def render(data: dict, params) -> Markup:
         return Markup("".join(out))
     series = _series(data) if by != "year" else []
     stacked = by != "year"
-    names = [*series, "其他"] if stacked else []
+    has_other = any(s["key"] not in series for b in buckets for s in b.get("stacks", []))
+    names = ([*series, "其他"] if has_other else series) if stacked else []
     peak = max(b["paragraphs"] for b in buckets) or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(buckets)
