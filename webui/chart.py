@@ -86,7 +86,7 @@ def render(data: dict, params) -> Markup:
     svg = [f'<svg class="trend-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
            f'role="img" aria-labelledby="trends-title trends-desc" '
            f'xmlns="http://www.w3.org/2000/svg">',
-           f'<desc id="trends-desc">每年匹配的段落数（柱高）和文件数；数据见下表。</desc><defs>']
+           '<desc id="trends-desc">每年匹配的段落数（柱高）和文件数；数据见下表。</desc><defs>']
     for i, (colour, kind) in enumerate(_STYLES):
         if kind:
             svg.append(_pattern(i, colour, kind))

@@ -22,9 +22,9 @@ from werkzeug.exceptions import NotFound
 import indexer
 from indexer import export
 from indexer.search.query import parse
+from indexer.search.snippets import mark, match_spans
 
 from . import chart, openapi
-from indexer.search.snippets import mark, match_spans
 
 bp = Blueprint("search", __name__)
 
