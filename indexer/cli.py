@@ -162,21 +162,158 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
               show_default=True)
 @click.option("--explain", is_flag=True,
               help="Show for each hit which query parts matched, how, and the score parts.")
+@click.option("--within", metavar="QUERY", help="Refine: keep only hits that match QUERY too.")
+@click.option("--group", type=click.Choice(["paragraph", "document"]), default="paragraph",
+              show_default=True, help="One result per paragraph, or per document (同篇).")
 def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_from, date_to,
-               sort, explain):
+               sort, explain, within, group):
     """Search paragraphs (best match: every word first, then some). See the README
     for the query language."""
     index = _open(index_dir)
     try:
-        results = index.search(query, limit=limit, offset=offset, issuer=issuer,
-                               doc_type=doc_type, date_from=date_from, date_to=date_to,
-                               sort=sort, explain=explain)
+        if group == "document":
+            grouped = index.search_documents(query, limit=limit, offset=offset, issuer=issuer,
+                                             doc_type=doc_type, date_from=date_from,
+                                             date_to=date_to, sort=sort, within=within)
+        else:
+            results = index.search(query, limit=limit, offset=offset, issuer=issuer,
+                                   doc_type=doc_type, date_from=date_from, date_to=date_to,
+                                   sort=sort, explain=explain, within=within)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
-    if as_json:
+    if group == "document":
+        if as_json:
+            _echo_json(grouped.to_dict())
+        else:
+            _print_documents(grouped)
+    elif as_json:
         _echo_json(results.to_dict())
     else:
         _print_results(results)
+
+
+def _print_documents(grouped) -> None:
+    results = grouped.results
+    for message in results.messages:
+        click.echo(message)
+    click.echo(f"{grouped.total_documents} documents, {results.total} paragraphs, "
+               f"{results.took_ms} ms")
+    for doc in grouped.documents:
+        meta = " · ".join(x for x in (doc.doc_number, doc.issuer, doc.date, doc.doc_type) if x)
+        click.echo()
+        click.secho(f"{doc.title or doc.doc_id}  [{doc.doc_id}] {doc.matches} paragraphs",
+                    bold=True)
+        if meta:
+            click.echo(f"  {meta}")
+        for hit in doc.hits:
+            click.echo(f"  #{hit.paragraph}: {_plain_snippet(hit.snippet)}")
+
+
+filter_options = [
+    click.option("--issuer", help="Only this issuing body (发文机关), exact."),
+    click.option("--type", "doc_type", help="Only this document type (公文种类), exact."),
+    click.option("--from", "date_from", metavar="YYYY-MM-DD", help="成文日期 on or after."),
+    click.option("--to", "date_to", metavar="YYYY-MM-DD", help="成文日期 on or before."),
+    click.option("--within", metavar="QUERY", help="Refine: keep only hits that match QUERY too."),
+]
+
+
+def with_filters(func):
+    for option in reversed(filter_options):
+        func = option(func)
+    return func
+
+
+@main.command("export")
+@click.argument("query")
+@index_dir_option
+@with_filters
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", required=True,
+              help="File to write ('-' for standard output; not for xlsx).")
+def export_cmd(query, index_dir, issuer, doc_type, date_from, date_to, within, fmt, output):
+    """Export every hit of QUERY (not just a page) with its document's metadata.
+
+    One row per matching paragraph, as many as `search` counts, in index order.
+    CSV is UTF-8 with a BOM (Excel opens it), XLSX one sheet, JSON Lines one
+    object per line. Columns: doc_id, title, doc_number, issuer, date, doc_type,
+    paragraph, page, text, source.
+    """
+    from . import export
+
+    index = _open(index_dir)
+    try:
+        items = index.export_rows(query, issuer=issuer, doc_type=doc_type, date_from=date_from,
+                                  date_to=date_to, within=within)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if output == "-" and fmt == "xlsx":
+        raise click.UsageError("-o: write XLSX to a file, not to standard output")
+    total = len(items)
+    bar = None
+    rows = items
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=total, label="exporting", file=sys.stderr,
+                                show_pos=True, show_eta=True)
+        bar.__enter__()
+        rows = export.counted(items, lambda: bar.update(1))
+    try:
+        if output == "-":
+            export.write(rows, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            tmp = Path(output + ".part")
+            with open(tmp, "wb") as fh:
+                export.write(rows, fmt, fh)
+            tmp.replace(output)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if output != "-":
+        click.echo(f"{output}: {total} rows ({fmt})", err=True)
+
+
+@main.command("trends")
+@click.argument("query")
+@index_dir_option
+@with_filters
+@click.option("--by", type=click.Choice(["year", "issuer", "doc_type"]), default="year",
+              show_default=True, help="Per year, or per year stacked by issuer or type.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (the /api/trends shape).")
+def trends_cmd(query, index_dir, issuer, doc_type, date_from, date_to, within, by, as_json):
+    """Matching paragraphs and documents per year (成文日期)."""
+    index = _open(index_dir)
+    try:
+        data = index.trends(query, by=by, issuer=issuer, doc_type=doc_type,
+                            date_from=date_from, date_to=date_to, within=within)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        _echo_json(data)
+        return
+    for bucket in data["buckets"]:
+        click.echo(f"{bucket['key']}  {bucket['paragraphs']:>7} paragraphs "
+                   f"{bucket['documents']:>5} documents")
+        for stack in bucket.get("stacks", []):
+            click.echo(f"        {stack['paragraphs']:>7} {stack['documents']:>5}  "
+                       f"{stack['key'] or '—'}")
+    undated = data["undated"]
+    if undated["paragraphs"]:
+        click.echo(f"undated {undated['paragraphs']:>6} paragraphs {undated['documents']:>5} documents")
+
+
+@main.command("mcp")
+@index_dir_option
+def mcp_cmd(index_dir):
+    """Serve the index to MCP clients (AI assistants) over stdio.
+
+    Tools: search, get_document, get_paragraph, trends; they return the JSON of
+    the HTTP API. Configure a client to run `policy-search mcp --index-dir DIR`.
+    """
+    from .mcp_server import serve
+
+    serve(_index_dir(index_dir))
 
 
 def _plain_snippet(html: str) -> str:

@@ -184,3 +184,58 @@ def test_document_seed_ids(server):
     base, _ = server
     with urllib.request.urlopen(f"{base}/api/documents/{SEED['001']}") as r:
         assert r.status == 200
+
+
+def test_documents_refine_trends_and_download(server, page, tmp_path):
+    """Issue 15: switch to documents, refine, click a year on the chart, download the CSV."""
+    base, _ = server
+    page.goto(base + "/?q=就业")
+    page.wait_for_selector(".trend-chart")
+    total = int(page.text_content("#total"))
+    assert total == 66
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".trends").screenshot(path=str(ARTIFACTS / "trends-chart.png"))
+
+    # By document: one card per document, with its match count.
+    with page.expect_navigation():
+        page.click("#group-documents")
+    assert "group=document" in page.url
+    assert page.locator(".doc-card").count() == int(page.text_content("#total-documents")) == 5
+    assert page.locator(".doc-card .matches strong").first.text_content() == "27"
+    with page.expect_navigation():
+        page.click("#group-paragraphs")
+    assert page.locator(".hit").count() == 10
+
+    # Refine within the results: a chip, fewer hits; removing the chip restores them.
+    page.fill("#within", "失业保险")
+    with page.expect_navigation():
+        page.press("#within", "Enter")
+    assert "within=" in page.url
+    assert int(page.text_content("#total")) == 3
+    assert page.text_content(".chip").startswith("在结果中：失业保险")
+    with page.expect_navigation():
+        page.click(".chip")
+    assert int(page.text_content("#total")) == total
+
+    # Click the 2023 bar: the results are filtered to that year.
+    with page.expect_navigation():
+        page.click('.trend-year[data-year="2023"]')
+    assert "from=2023-01-01" in page.url and "to=2023-12-31" in page.url
+    assert int(page.text_content("#total")) == 5
+
+    # Download every hit as CSV.
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    path = tmp_path / "hits.csv"
+    info.value.save_as(path)
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5
+    assert {r["date"][:4] for r in rows} == {"2023"}
+
+    # The stacked chart, for the screenshot.
+    page.goto(base + "/?q=就业&trend=doc_type")
+    page.wait_for_selector(".trend-legend")
+    page.locator(".trends").screenshot(path=str(ARTIFACTS / "trends-chart-stacked.png"))

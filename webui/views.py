@@ -6,13 +6,25 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 import indexer
+from indexer import export
 from indexer.search.query import parse
 from indexer.search.snippets import mark, match_spans
+
+from . import chart, openapi
 
 bp = Blueprint("search", __name__)
 
@@ -35,11 +47,14 @@ class SearchParams:
     page: int
     size: int
     explain: bool = False
+    within: str | None = None
+    group: str = "paragraph"
 
     def url_args(self, **changes) -> dict:
-        args = {"q": self.q, "issuer": self.issuer, "type": self.doc_type,
+        args = {"q": self.q, "within": self.within, "issuer": self.issuer, "type": self.doc_type,
                 "from": self.date_from, "to": self.date_to,
                 "sort": None if self.sort == "relevance" else self.sort,
+                "group": None if self.group == "paragraph" else self.group,
                 "page": self.page if self.page > 1 else None}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "")}
@@ -47,6 +62,15 @@ class SearchParams:
     def url(self, **changes) -> str:
         args = self.url_args(**changes)
         return "/?" + urlencode(args) if args else "/"
+
+    def api_url(self, path: str, **changes) -> str:
+        """``path`` with the query and filters (no paging, sorting or grouping)."""
+        args = self.url_args(page=None, sort=None, group=None, **changes)
+        return path + "?" + urlencode(args)
+
+    def filters(self) -> dict:
+        return {"issuer": self.issuer, "doc_type": self.doc_type, "date_from": self.date_from,
+                "date_to": self.date_to, "within": self.within}
 
 
 def _index() -> indexer.Index:
@@ -91,20 +115,34 @@ def search_params() -> SearchParams:
     explain = request.args.get("explain", "")
     if explain not in ("", "0", "1", "true", "false"):
         raise BadRequest(f"explain: expected 1 or 0, got {explain!r}")
+    group = request.args.get("group") or "paragraph"
+    if group not in ("paragraph", "document"):
+        raise BadRequest(f"group: expected paragraph or document, got {group!r}")
+    within = request.args.get("within", "")
+    if len(within) > cfg["MAX_QUERY_LENGTH"]:
+        raise BadRequest(f"within: at most {cfg['MAX_QUERY_LENGTH']} characters")
     return SearchParams(q=q, issuer=_text_arg("issuer"), doc_type=_text_arg("type"),
                         date_from=_text_arg("from", 10), date_to=_text_arg("to", 10),
-                        sort=sort, page=page, size=size, explain=explain in ("1", "true"))
+                        sort=sort, page=page, size=size, explain=explain in ("1", "true"),
+                        within=within.strip() or None, group=group)
 
 
-def run_search(params: SearchParams) -> indexer.Results:
+def _query_error(exc: indexer.QueryError) -> BadRequest:
+    message = str(exc).replace("date_from:", "from:").replace("date_to:", "to:")
+    return BadRequest(message.replace("doc_type:", "type:"))
+
+
+def run_search(params: SearchParams):
+    """The page of results: ``Results``, or ``GroupedResults`` with ``group=document``."""
     try:
+        if params.group == "document":
+            return _index().search_documents(
+                params.q, limit=params.size, offset=(params.page - 1) * params.size,
+                sort=params.sort, **params.filters())
         return _index().search(params.q, limit=params.size, offset=(params.page - 1) * params.size,
-                               issuer=params.issuer, doc_type=params.doc_type,
-                               date_from=params.date_from, date_to=params.date_to,
-                               sort=params.sort, explain=params.explain)
+                               sort=params.sort, explain=params.explain, **params.filters())
     except indexer.QueryError as exc:
-        message = str(exc).replace("date_from:", "from:").replace("date_to:", "to:")
-        raise BadRequest(message) from None
+        raise _query_error(exc) from None
 
 
 def _error(status: int, message: str):
@@ -154,12 +192,22 @@ def index_unavailable(exc):
 @bp.route("/")
 def search_page():
     params = search_params()
-    results = run_search(params) if (params.q.strip() or params.issuer or params.doc_type
-                                     or params.date_from or params.date_to) else None
+    found = run_search(params) if (params.q.strip() or params.issuer or params.doc_type
+                                   or params.date_from or params.date_to) else None
+    grouped = found if params.group == "document" else None
+    results = grouped.results if grouped is not None else found
     total_pages = 0
+    trend_chart = None
     if results is not None:
-        total_pages = min((results.total + params.size - 1) // params.size,
+        shown = grouped.total_documents if grouped is not None else results.total
+        total_pages = min((shown + params.size - 1) // params.size,
                           indexer.search.MAX_OFFSET // params.size + 1)
+        trend_by = request.args.get("trend") or "year"
+        if trend_by not in chart.BY:
+            raise BadRequest(f"trend: expected one of {', '.join(chart.BY)}, got {trend_by!r}")
+        if results.total:
+            data = _index().trends(params.q, by=trend_by, **params.filters())
+            trend_chart = chart.render(data, params)
     parsed = parse(params.q)
     has_quotes = any(t.quoted for t in parsed.positive_terms())
     return render_template(
@@ -168,6 +216,7 @@ def search_page():
         unquoted=params.q.replace('"', " ").replace("“", " ").replace("”", " ")
         if has_quotes else None,
         stats=_index().stats() if results is None else None,
+        grouped=grouped, trend_chart=trend_chart,
     )
 
 
@@ -175,6 +224,52 @@ def search_page():
 def api_search():
     params = search_params()
     return jsonify(run_search(params).to_dict())
+
+
+@bp.route("/api/trends")
+def api_trends():
+    params = search_params()
+    by = request.args.get("by") or "year"
+    try:
+        return jsonify(_index().trends(params.q, by=by, **params.filters()))
+    except indexer.QueryError as exc:
+        raise _query_error(exc) from None
+
+
+@bp.route("/api/export")
+def api_export():
+    """Every hit as CSV, XLSX or JSON Lines, streamed (XLSX through a temporary file)."""
+    import tempfile
+
+    params = search_params()
+    fmt = request.args.get("format") or "csv"
+    if fmt not in export.FORMATS:
+        raise BadRequest(f"format: expected one of {', '.join(export.FORMATS)}, got {fmt!r}")
+    try:
+        rows = _index().export_rows(params.q, **params.filters())
+    except indexer.QueryError as exc:
+        raise _query_error(exc) from None
+    headers = {"Content-Disposition": f'attachment; filename="policy-search.{fmt}"',
+               "X-Total-Count": str(len(rows))}
+    if fmt == "xlsx":
+        tmp = tempfile.TemporaryFile()
+        export.write_xlsx(rows, tmp)
+        tmp.seek(0)
+
+        def chunks():
+            with tmp:
+                while block := tmp.read(1 << 16):
+                    yield block
+
+        return Response(chunks(), mimetype=export.MEDIA_TYPES[fmt], headers=headers)
+    chunks = export.csv_chunks(rows) if fmt == "csv" else export.jsonl_chunks(rows)
+    return Response(stream_with_context(c.encode("utf-8") for c in chunks),
+                    content_type=export.MEDIA_TYPES[fmt], headers=headers)
+
+
+@bp.route("/api/openapi.json")
+def api_openapi():
+    return jsonify(openapi.SPEC)
 
 
 def _document_or_404(doc_id: str) -> indexer.DocumentView:

@@ -26,6 +26,7 @@ from ..store import (
     read_meta,
 )
 from . import query as q
+from . import refine  # proximity and refine (within) filter the candidates
 from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
 from .snippets import Needle, needle_pattern, snippet
@@ -158,6 +159,17 @@ def _check_date(name: str, value: str | None) -> str | None:
         return _dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise QueryError(f"{name}: {value!r} is not a valid date (YYYY-MM-DD)") from None
+
+
+def _check_within(value) -> str | None:
+    """the refine query (在结果中检索), or None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise QueryError(f"within: expected text, got {value!r}")
+    if len(value) > refine.MAX_WITHIN_CHARS:
+        raise QueryError(f"within: at most {refine.MAX_WITHIN_CHARS} characters")
+    return value
 
 
 def _date_int(iso: str) -> int:
@@ -342,14 +354,14 @@ class _Snapshot:
 
     # -- searching --------------------------------------------------------------------
 
-    def plan(self, query: str) -> tuple[q.ParsedQuery, Plan]:
-        parsed = q.parse(query if isinstance(query, str) else "")
-        return parsed, make_plan(parsed, self.segmenter, self.stopwords)
+    def plan(self, query: str, within: str | None = None) -> tuple[q.ParsedQuery, Plan]:
+        # proximity phrases and the refine query ride on the plan (see .refine)
+        return refine.make(self, query, within)
 
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False) -> Results:
+               explain: bool = False, within: str | None = None) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
         started = time.perf_counter()
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
@@ -360,8 +372,9 @@ class _Snapshot:
         if sort not in SORTS:
             raise QueryError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
         filters = self._filters(issuer, doc_type, date_from, date_to)
+        within = _check_within(within)
         query_text = query if isinstance(query, str) else ""
-        parsed, plan = self.plan(query_text)
+        parsed, plan = self.plan(query_text, within)
         messages = list(parsed.messages)
         if plan.ignored:
             messages.append("已忽略常见词：" + "、".join(plan.ignored))
@@ -383,7 +396,7 @@ class _Snapshot:
             return Results(query_text, 0, took(), [], {"issuer": {}, "doc_type": {}, "year": {}},
                            offset, limit, messages, counted=counted, ignored=plan.ignored)
         key = (query_text, filters.issuer, filters.doc_type, filters.date_lo, filters.date_hi,
-               sort, explain)
+               sort, explain, within)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -400,7 +413,7 @@ class _Snapshot:
             # nothing has every quoted phrase; a query of phrases alone stays strict.
             loose = relaxed(parsed)
             if loose is not None:
-                loose_plan = make_plan(loose, self.segmenter, self.stopwords)
+                loose_plan = refine.rebase(plan, make_plan(loose, self.segmenter, self.stopwords))
                 with _RANKING:
                     cached = self._rank(loose_plan, filters, sort, RANKED_KEEP, explain)
                 if cached.total:
@@ -411,7 +424,7 @@ class _Snapshot:
         if page > len(ranked) and len(ranked) < cached.total:
             with _RANKING:
                 ranked = self._rank(plan, filters, sort, page, explain).ranked
-        needles = self._needles(plan)
+        needles = self._needles(plan) + self._within_needles(plan)
         hits = []
         for docnum, score, all_words, why in ranked[offset:page]:
             with self._use:
@@ -454,8 +467,7 @@ class _Snapshot:
     def _rank(self, plan: Plan, filters: Filters, sort: str, keep: int,
               explain_hits: bool = False) -> _Ranked:
         """All matches at once: the best ``keep`` rows, the totals, the facets."""
-        results = Ranker(self, plan, filters).run()
-
+        results = refine.post(self, Ranker(self, plan, filters).run(), plan, filters)
         def gather(values) -> np.ndarray:
             return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
 
@@ -504,26 +516,39 @@ class _Snapshot:
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any") -> list[tuple[str, int]]:
+                            scope: str = "any", within: str | None = None) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), in index order.
 
         ``scope="any"``: every match (``Results.total``); ``"all"``: the paragraphs
         with every word of the query (``Results.total_all``).
         """
+        out = []
+        for view, rows in self.matching_rows(query, issuer, doc_type, date_from, date_to,
+                                             scope, within):
+            docs = view.part.tables["docs"]
+            codes = view.part.doc[rows].tolist()
+            out.extend(zip([docs[c] for c in codes], view.part.n[rows].tolist(), strict=True))
+        return out
+
+    # -- selections for export, trends, grouping ----------------------------
+
+    def matching_rows(self, query: str, issuer: str | None = None, doc_type: str | None = None,
+                      date_from: str | None = None, date_to: str | None = None,
+                      scope: str = "any", within: str | None = None) -> list[tuple[_PartView, np.ndarray]]:
+        """Every matching paragraph as (part, local rows), in index order (unranked)."""
         if scope not in ("any", "all"):
             raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")
         filters = self._filters(issuer, doc_type, date_from, date_to)
-        parsed, plan = self.plan(query)
+        parsed, plan = self.plan(query, _check_within(within))
         if plan.empty:
             return []
         filters = self._with_query_dates(filters, parsed)
-        out = []
-        for r in Ranker(self, plan, filters, scored=False).run():
-            rows = r.rows[r.all_words] if scope == "all" else r.rows
-            docs = r.view.part.tables["docs"]
-            codes = r.view.part.doc[rows].tolist()
-            out.extend(zip([docs[c] for c in codes], r.view.part.n[rows].tolist(), strict=True))
-        return out
+        found = refine.post(self, Ranker(self, plan, filters, scored=False).run(), plan, filters)
+        return [(r.view, r.rows[r.all_words] if scope == "all" else r.rows) for r in found]
+
+    def _within_needles(self, plan: Plan) -> list[Needle]:
+        within = getattr(plan, "within", None)
+        return self._needles(within) if within is not None else []
 
     # -- what ranking asks of the snapshot ---------------------------------------------
 
@@ -629,26 +654,53 @@ class Index:
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False) -> Results:
+               explain: bool = False, within: str | None = None) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does.
 
-        With ``explain`` every hit carries how its score was made.
+        With ``explain`` every hit carries how its score was made. ``within`` is a
+        refine query (在结果中检索): only paragraphs that match it too are kept.
         """
         # Matching and ranking work on read-only arrays; the snapshot takes its
         # Whoosh lock only to read stored paragraphs.
         return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
                                  doc_type=doc_type, date_from=date_from, date_to=date_to,
-                                 sort=sort, explain=explain)
+                                 sort=sort, explain=explain, within=within)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any") -> list[tuple[str, int]]:
+                            scope: str = "any", within: str | None = None) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), unranked.
 
         ``scope="any"`` counts like ``Results.total``, ``"all"`` like ``Results.total_all``.
         """
-        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope)
+        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope,
+                                              within)
+
+    # -- documents, trends, export, paragraphs (see group.py, trends.py, export.py)
+
+    def search_documents(self, query: str, limit: int = 10, offset: int = 0, **kwargs):
+        """Results grouped by document (同篇): see :func:`indexer.search.group.search_documents`."""
+        from .group import search_documents
+        return search_documents(self._snap, query, limit=limit, offset=offset, **kwargs)
+
+    def trends(self, query: str, by: str = "year", **kwargs) -> dict:
+        """Matching paragraphs and documents per year: see :func:`indexer.search.trends.trends`."""
+        from .trends import trends
+        return trends(self._snap, query, by=by, **kwargs)
+
+    def export_rows(self, query: str, **kwargs):
+        """Every matching paragraph with its document's metadata, in index order, as dicts
+        read in batches: see :func:`indexer.export.rows`."""
+        from ..export import rows
+        return rows(self._snap, query, **kwargs)
+
+    def paragraph(self, doc_id: str, n: int, neighbours: int = 1) -> dict:
+        """One paragraph with up to ``neighbours`` paragraphs before and after it."""
+        from .group import paragraph
+        snap = self._snap
+        with snap._use:
+            return paragraph(snap, doc_id, n, neighbours)
 
     def document(self, doc_id: str) -> DocumentView:
         """A whole document: metadata and every paragraph. Raises DocumentNotFound."""

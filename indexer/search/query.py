@@ -2,6 +2,8 @@
 
     稳岗返还 失业保险          best match: all words first, then paragraphs with some
     "稳岗返还比例"  “…” 「…」 『…』   exact phrase (numbers at its ends are whole numbers)
+    "稳岗 返还"~10             proximity: every word, at most 10 characters apart, any order
+    "稳岗 返还"~s              every word in one sentence (cut at 。！？；)
     稳岗 OR 扩岗   稳岗|扩岗    either (required)
     +稳岗                      must occur
     -疫情   NOT 疫情           exclude
@@ -34,6 +36,9 @@ FIELDS = {
     "date": "date", "日期": "date", "成文日期": "date",
     "word": "word", "词": "word", "詞": "word",
 }
+#: ``~10`` or ``~s`` right after a closing quote, then a space or the end.
+_NEAR_RE = re.compile(r"[~～](\d{1,4}|[sS])(?=\s|$)")
+MAX_SLOP = 1000
 _FIELD_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
                        + r")[:：]", re.I)
 
@@ -46,6 +51,10 @@ class Term:
     quoted: bool = False
     field: str | None = None  # None (paragraph text), issuer, number, type, title, word
     required: bool = False  # ``+word``: must occur
+    #: ``"a b"~N``: the words at most N characters apart (see :mod:`.proximity`)
+    slop: int | None = None
+    #: ``"a b"~s``: the words in one sentence
+    sentence: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class _Tok:
     negated: bool = False
     required: bool = False
     operator: str | None = None  # "OR" or "NOT" when an unquoted bare operator
+    slop: int | None = None
+    sentence: bool = False
 
 
 def _read_quoted(s: str, i: int) -> tuple[str, int] | None:
@@ -119,7 +130,15 @@ def _tokens(s: str) -> list[_Tok]:
             quoted = _read_quoted(s, i)
             if quoted is not None:
                 inner, i = quoted
-                toks.append(_Tok(inner, True, fld, negated, required))
+                tok = _Tok(inner, True, fld, negated, required)
+                near = _NEAR_RE.match(s, i)
+                if near and fld is None:
+                    i = near.end()
+                    if near.group(1).lower() == "s":
+                        tok.sentence = True
+                    else:
+                        tok.slop = min(int(near.group(1)), MAX_SLOP)
+                toks.append(tok)
                 continue
         j = i
         while j < n and not s[j].isspace():
@@ -244,7 +263,8 @@ def parse(query: str) -> ParsedQuery:
             text = tok.text.strip()
             if not text:
                 continue
-            term = Term(text, tok.quoted, tok.field, tok.required and len(group) == 1)
+            term = Term(text, tok.quoted, tok.field, tok.required and len(group) == 1,
+                        tok.slop, tok.sentence)
             if tok.negated and len(group) == 1:
                 out.must_not.append(term)
             else:
