@@ -98,10 +98,12 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
 
 
 def whole_words(part: Part, needle: str) -> tuple[np.ndarray, np.ndarray]:
-    """Rows where ``needle`` occurs as whole words (``word:``), and how often."""
+    """Rows where ``needle`` occurs as a word or inside one, never across words
+    (``word:``), and how often."""
     occ = occurrences(part, needle, True)
-    keep = occ.whole > 0
-    return occ.rows[keep], occ.whole[keep]
+    counts = occ.whole + occ.inside
+    keep = counts > 0
+    return occ.rows[keep], counts[keep]
 
 
 def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:

@@ -89,7 +89,7 @@ class Plan:
 
     @property
     def counts_words(self) -> bool:
-        """True when a ``word:`` clause counts whole words only."""
+        """True when a ``word:`` clause counts words only (no match across words)."""
         return any(t.field == "word" for r in self.required for t in r.terms)
 
 

@@ -7,7 +7,7 @@
     稳岗 OR 扩岗   稳岗|扩岗    either (required)
     +稳岗                      must occur
     -疫情   NOT 疫情           exclude
-    word:人工  词:人工          whole words only (人工 in 人工智能, not in 个人工作)
+    word:人工  词:人工          words only (人工 in 人工智能, not across 个人|工作)
     issuer:人社部  发文机关:…    issuing body contains
     number:〔2025〕2号  文号:…  document number
     type:通知  类型:…          document type (exact)

@@ -246,8 +246,9 @@ class Ranker:
             if tf is None:
                 continue
             label = " OR ".join(t.text for t in clause.terms)
-            kind = "word:" if clause.terms[0].field == "word" else (
-                "phrase" if len(clause.terms) == 1 else "any")
+            first = clause.terms[0]
+            kind = ("any" if len(clause.terms) > 1 else "word:" if first.field == "word"
+                    else "phrase" if first.quoted else "required")
             self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf), req_idf[k],
                                                    part, cand))
         boosts = self.snap.number_boosts(plan)

@@ -48,7 +48,7 @@ class Results:
     word of the query (in the text, the title or the heading they stand under),
     ``total_partial`` only some. ``facets`` count the all-words paragraphs when
     there are any (``facets_over == "all"``), else every match (``"some"``).
-    ``counted`` is ``"words"`` when a ``word:`` clause counts whole words only,
+    ``counted`` is ``"words"`` when a ``word:`` clause counts words only (none across words),
     else ``"literal"`` (every occurrence of the text).
     """
 
