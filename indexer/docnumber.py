@@ -3,7 +3,8 @@
 One number is written many ways: 国办发〔2024〕38号, 国办发[2024]38号,
 国办发（2024）38号, 国办发【2024】38号, 国办发﹝2024﹞38号, 国办发〔2024〕第38号,
 国办发2024年38号. Its *canonical* form is ``code〔yyyy〕n号`` (the form of GB/T
-9704, with the hexagonal brackets 〔〕, no 第, no leading zeros):
+9704, with the hexagonal brackets 〔〕, no 第, no leading zeros; an announcement
+keeps its own form, 国家税务总局公告2024年第5号):
 
 * :func:`canonical` maps a whole number, or a fragment without the issuing code
   (``[2025]2号`` → ``〔2025〕2号``), to that form; anything else is returned as is;
@@ -75,6 +76,13 @@ def canonical(text: str) -> str:
         return text
     code, year, n = parsed
     written_code = stripped[:len(code)] if _fold(stripped[:len(code)]) == code else code
+    return _form(written_code, code, year, n)
+
+
+def _form(written_code: str, code: str, year: str, n: int) -> str:
+    # Announcements are numbered 国家税务总局公告2024年第5号, never with brackets.
+    if code.endswith("公告"):
+        return f"{written_code}{year}年第{n}号"
     return f"{written_code}〔{year}〕{n}号"
 
 
@@ -85,7 +93,7 @@ def canonical_in(text: str) -> str:
     for m in NUMBER_RE.finditer(folded):
         code, year, n = _parts(m)
         out.append(text[pos:m.start()])
-        out.append(f"{text[m.start():m.start() + len(code)]}〔{year}〕{n}号")
+        out.append(_form(text[m.start():m.start() + len(code)], code, year, n))
         pos = m.end()
     out.append(text[pos:])
     return "".join(out)
@@ -100,7 +108,7 @@ def variants(text: str) -> list[str]:
     if parsed is None:
         return []
     code, year, n = parsed
-    out = [f"{code}〔{year}〕{n}号"]
+    out = [_form(code, code, year, n)]
     for o, c in _STYLES:
         for di in ("", "第"):
             form = f"{code}{o}{year}{c}{di}{n}号"

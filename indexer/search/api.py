@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import charindex, settings
+from .. import charindex, docnumber, settings
 from ..charindex import CharIndex, Part, units
-from ..normalize import clean_value, to_simplified
+from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
     IndexNotFound,
@@ -29,6 +29,7 @@ from . import query as q
 from .plan import Plan, load_stopwords, make_plan
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
 from .snippets import Needle, needle_pattern, snippet
+from .thesaurus import load_thesaurus
 
 MAX_LIMIT = 100
 #: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
@@ -102,6 +103,8 @@ class Results:
     facets_over: str = "all"
     counted: str = "literal"
     ignored: list[str] = field(default_factory=list)
+    #: names typed -> the equivalent names searched with them (the thesaurus)
+    expanded: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON shape shared by ``policy-search search --json`` and ``/api/search``."""
@@ -118,6 +121,8 @@ class Results:
         }
         if self.ignored:
             out["ignored"] = list(self.ignored)
+        if self.expanded:
+            out["expanded"] = {k: list(v) for k, v in self.expanded.items()}
         if self.messages:
             out["messages"] = list(self.messages)
         return out
@@ -228,6 +233,9 @@ class _Snapshot:
         self.segmenter.spans("预热")  # load jieba's dictionary now, not on the first query
         stop_file = settings.resolve("stop_words")
         self.stopwords = load_stopwords(str(stop_file) if stop_file else None)
+        thesaurus_file = settings.resolve("thesaurus")
+        self.thesaurus = load_thesaurus(str(thesaurus_file) if thesaurus_file else None)
+        self._issuer_codes: dict = {}
         # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
         # share file positions. Matching and ranking use the character index.
         self._searcher = ix.searcher()
@@ -238,8 +246,11 @@ class _Snapshot:
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
+        # Document numbers in canonical form, whatever the index holds (older
+        # indexes stored them as written).
         self._doc_fields = {
-            doc_id: {name: units(meta[name])
+            doc_id: {name: units(docnumber.canonical(meta[name]) if name == "doc_number"
+                                 else meta[name])
                      for name in ("title", "doc_number", "issuer") if meta.get(name)}
             for doc_id, meta in self._docs.items()
         }
@@ -340,14 +351,15 @@ class _Snapshot:
 
     # -- searching --------------------------------------------------------------------
 
-    def plan(self, query: str) -> tuple[q.ParsedQuery, Plan]:
+    def plan(self, query: str, former: bool = False) -> tuple[q.ParsedQuery, Plan]:
         parsed = q.parse(query if isinstance(query, str) else "")
-        return parsed, make_plan(parsed, self.segmenter, self.stopwords)
+        return parsed, make_plan(parsed, self.segmenter, self.stopwords, self.thesaurus,
+                                 bool(former))
 
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False) -> Results:
+               explain: bool = False, former: bool = False) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
         started = time.perf_counter()
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
@@ -357,12 +369,15 @@ class _Snapshot:
                 f"offset: expected a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
         if sort not in SORTS:
             raise QueryError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
-        filters = self._filters(issuer, doc_type, date_from, date_to)
+        filters = self._filters(issuer, doc_type, date_from, date_to, former)
         query_text = query if isinstance(query, str) else ""
-        parsed, plan = self.plan(query_text)
+        parsed, plan = self.plan(query_text, former)
         messages = list(parsed.messages)
         if plan.ignored:
             messages.append("已忽略常见词：" + "、".join(plan.ignored))
+        if plan.expanded:
+            also = [n for names in plan.expanded.values() for n in names]
+            messages.append("已同时检索：" + "、".join(dict.fromkeys(also)))
         filters = self._with_query_dates(filters, parsed)
         browse = plan.empty and (filters.issuer is not None or filters.doc_type is not None
                                  or filters.date_lo is not None)
@@ -381,7 +396,7 @@ class _Snapshot:
             return Results(query_text, 0, took(), [], {"issuer": {}, "doc_type": {}, "year": {}},
                            offset, limit, messages, counted=counted, ignored=plan.ignored)
         key = (query_text, filters.issuer, filters.doc_type, filters.date_lo, filters.date_hi,
-               sort, explain)
+               sort, explain, bool(former))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -415,15 +430,18 @@ class _Snapshot:
             ))
         return Results(query_text, cached.total, took(), hits, cached.facets, offset, limit,
                        messages, cached.total_all, cached.total - cached.total_all,
-                       cached.facets_over, counted, plan.ignored)
+                       cached.facets_over, counted, plan.ignored, dict(plan.expanded))
 
-    def _filters(self, issuer, doc_type, date_from, date_to) -> Filters:
+    def _filters(self, issuer, doc_type, date_from, date_to, former: bool = False) -> Filters:
         date_from = _check_date("date_from", date_from)
         date_to = _check_date("date_to", date_to)
         for name, value in (("issuer", issuer), ("doc_type", doc_type)):
             if value is not None and not isinstance(value, str):
                 raise QueryError(f"{name}: expected text, got {value!r}")
-        return Filters(self.filter_value(issuer) if issuer else None,
+        bodies = None
+        if issuer:
+            bodies = self.thesaurus.issuer_lineage(self.filter_value(issuer), bool(former))
+        return Filters(bodies,
                        self.filter_value(doc_type) if doc_type else None,
                        _date_int(date_from) if date_from else None,
                        _date_int(date_to) if date_to else None)
@@ -473,16 +491,18 @@ class _Snapshot:
             for i in order:
                 j = int(np.searchsorted(sizes, i, side="right") - 1)
                 why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
+                if plan.expanded:
+                    why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
                 ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
             ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
-        facets, over = facet_counts(results)
+        facets, over = facet_counts(results, self.facet_labels)
         return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any") -> list[tuple[str, int]]:
+                            scope: str = "any", former: bool = False) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), in index order.
 
         ``scope="any"``: every match (``Results.total``); ``"all"``: the paragraphs
@@ -490,8 +510,8 @@ class _Snapshot:
         """
         if scope not in ("any", "all"):
             raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")
-        filters = self._filters(issuer, doc_type, date_from, date_to)
-        parsed, plan = self.plan(query)
+        filters = self._filters(issuer, doc_type, date_from, date_to, former)
+        parsed, plan = self.plan(query, former)
         if plan.empty:
             return []
         filters = self._with_query_dates(filters, parsed)
@@ -524,21 +544,51 @@ class _Snapshot:
         self._remember(key, found)
         return found
 
-    def doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
-        """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
-        key = (field, text, exact)
+    def doc_field_matches(self, field: str, text: str, exact: bool,
+                          former: bool = False) -> list[str]:
+        """Documents whose title / doc_number / issuer contains ``text`` (folded).
+
+        A document number is compared in canonical form (any bracket style); an
+        unquoted issuer that is a thesaurus name matches any of its equivalents
+        (with ``former``, its predecessors' and successors' names too).
+        """
+        key = (field, text, exact, former)
         cached = self._field_cache.get(key)
         if cached is not None:
             return cached
-        pattern = needle_pattern(text, exact)
+        texts = [text]
+        if field == "doc_number":
+            texts = [docnumber.canonical_in(fold_chars(text))]
+        elif field == "issuer" and not exact:
+            texts += self.thesaurus.expand(text, former)
+        patterns = [p for p in (needle_pattern(t, exact) for t in texts) if p is not None]
         out: list[str] = []
-        if pattern is not None:
-            for doc_id, values in self._doc_fields.items():
-                value = values.get(field)
-                if value and pattern.search(value):
-                    out.append(doc_id)
+        for doc_id, values in self._doc_fields.items():
+            value = values.get(field)
+            if value and any(p.search(value) for p in patterns):
+                out.append(doc_id)
         self._remember(key, out)
         return out
+
+    def issuer_codes(self, part: Part, bodies: frozenset[str]) -> np.ndarray:
+        """Codes of ``part``'s issuer column whose issuer is (or includes) one of ``bodies``."""
+        key = (id(part), bodies)
+        cached = self._issuer_codes.get(key)
+        if cached is None:
+            cached = np.array([code for code, value in enumerate(part.tables["issuer"])
+                               if bodies.intersection(self.thesaurus.issuer_bodies(value))],
+                              dtype=np.int64)
+            with self._lock:
+                if len(self._issuer_codes) > 1024:
+                    self._issuer_codes.clear()
+                self._issuer_codes[key] = cached
+        return cached
+
+    def facet_labels(self, facet: str, value: str) -> list[str]:
+        """The facet rows a column value counts for: an issuer's canonical bodies."""
+        if facet == "issuer":
+            return self.thesaurus.issuer_bodies(value)
+        return [value]
 
     def _remember(self, key, value) -> None:
         with self._lock:
@@ -553,7 +603,7 @@ class _Snapshot:
         for term in plan.terms:
             if not any(c.isdigit() for c in term.text):
                 continue
-            for doc_id in self.doc_field_matches("doc_number", term.text, True):
+            for doc_id in self.doc_field_matches("doc_number", term.text, True, plan.former):
                 if doc_id in rank:
                     boosts[rank[doc_id]] += NUMBER_BOOST
         return boosts if boosts.any() else None
@@ -566,6 +616,9 @@ class _Snapshot:
         needles: list[Needle] = []
         for term in plan.terms:
             needles.append((term.text, False, tuple(plan.words[k].text for k in term.words)))
+        for word in plan.words:
+            for alt in word.alternatives:
+                needles.append((alt, word.whole_numbers, ()))
         for clause in plan.required:
             for term in clause.terms:
                 if term.field not in (None, "word"):
@@ -607,26 +660,30 @@ class Index:
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False) -> Results:
+               explain: bool = False, former: bool = False) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does.
 
-        With ``explain`` every hit carries how its score was made.
+        With ``explain`` every hit carries how its score was made. A name in the
+        thesaurus is searched with its equivalents (``Results.expanded``); with
+        ``former`` also with its predecessors and successors, in the query and
+        in the issuer filters.
         """
         # Matching and ranking work on read-only arrays; the snapshot takes its
         # Whoosh lock only to read stored paragraphs.
         return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
                                  doc_type=doc_type, date_from=date_from, date_to=date_to,
-                                 sort=sort, explain=explain)
+                                 sort=sort, explain=explain, former=former)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any") -> list[tuple[str, int]]:
+                            scope: str = "any", former: bool = False) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), unranked.
 
         ``scope="any"`` counts like ``Results.total``, ``"all"`` like ``Results.total_all``.
         """
-        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope)
+        return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope,
+                                              former)
 
     def document(self, doc_id: str) -> DocumentView:
         """A whole document: metadata and every paragraph. Raises DocumentNotFound."""
