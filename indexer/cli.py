@@ -154,7 +154,8 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--offset", type=int, default=0, show_default=True)
-@click.option("--issuer", help="Only this issuing body (发文机关), exact.")
+@click.option("--issuer", help="Only this issuing body (发文机关; any name of it in the "
+              "thesaurus; joint issuers count for each body).")
 @click.option("--type", "doc_type", help="Only this document type (公文种类), exact.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="成文日期 on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="成文日期 on or before.")
@@ -162,15 +163,17 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
               show_default=True)
 @click.option("--explain", is_flag=True,
               help="Show for each hit which query parts matched, how, and the score parts.")
+@click.option("--former", is_flag=True,
+              help="Also search the former names of renamed or merged bodies (thesaurus).")
 def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_from, date_to,
-               sort, explain):
+               sort, explain, former):
     """Search paragraphs (best match: every word first, then some). See the README
     for the query language."""
     index = _open(index_dir)
     try:
         results = index.search(query, limit=limit, offset=offset, issuer=issuer,
                                doc_type=doc_type, date_from=date_from, date_to=date_to,
-                               sort=sort, explain=explain)
+                               sort=sort, explain=explain, former=former)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:

@@ -29,8 +29,8 @@ _CODE = r"[\u4e00-\u9fff]{0,15}?"
 _BRACKETED = (rf"(?P<code>{_CODE})\s*[{re.escape(OPEN)}]\s*(?P<year>\d{{4}})\s*"
               rf"[{re.escape(CLOSE)}]\s*第?\s*(?P<n>\d{{1,5}})\s*号")
 #: code, year followed by 年, optional 第, number, 号 (国办发2024年38号).
-_YEAR_WORD = (rf"(?P<code2>[\u4e00-\u9fff]{{1,15}}?)\s*(?P<year2>(?:19|20)\d{{2}})\s*年\s*"
-              rf"第?\s*(?P<n2>\d{{1,5}})\s*号")
+_YEAR_WORD = (r"(?P<code2>[\u4e00-\u9fff]{1,15}?)\s*(?P<year2>(?:19|20)\d{2})\s*年\s*"
+              r"第?\s*(?P<n2>\d{1,5})\s*号")
 NUMBER_RE = re.compile(rf"{_BRACKETED}|{_YEAR_WORD}")
 _WHOLE_RE = re.compile(rf"(?:{_BRACKETED}|{_YEAR_WORD})$")
 

@@ -35,11 +35,13 @@ class SearchParams:
     page: int
     size: int
     explain: bool = False
+    former: bool = False
 
     def url_args(self, **changes) -> dict:
         args = {"q": self.q, "issuer": self.issuer, "type": self.doc_type,
                 "from": self.date_from, "to": self.date_to,
                 "sort": None if self.sort == "relevance" else self.sort,
+                "former": "1" if self.former else None,
                 "page": self.page if self.page > 1 else None}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "")}
@@ -91,9 +93,13 @@ def search_params() -> SearchParams:
     explain = request.args.get("explain", "")
     if explain not in ("", "0", "1", "true", "false"):
         raise BadRequest(f"explain: expected 1 or 0, got {explain!r}")
+    former = request.args.get("former", "")
+    if former not in ("", "0", "1", "true", "false"):
+        raise BadRequest(f"former: expected 1 or 0, got {former!r}")
     return SearchParams(q=q, issuer=_text_arg("issuer"), doc_type=_text_arg("type"),
                         date_from=_text_arg("from", 10), date_to=_text_arg("to", 10),
-                        sort=sort, page=page, size=size, explain=explain in ("1", "true"))
+                        sort=sort, page=page, size=size, explain=explain in ("1", "true"),
+                        former=former in ("1", "true"))
 
 
 def run_search(params: SearchParams) -> indexer.Results:
@@ -101,7 +107,8 @@ def run_search(params: SearchParams) -> indexer.Results:
         return _index().search(params.q, limit=params.size, offset=(params.page - 1) * params.size,
                                issuer=params.issuer, doc_type=params.doc_type,
                                date_from=params.date_from, date_to=params.date_to,
-                               sort=params.sort, explain=params.explain)
+                               sort=params.sort, explain=params.explain,
+                               former=params.former)
     except indexer.QueryError as exc:
         message = str(exc).replace("date_from:", "from:").replace("date_to:", "to:")
         raise BadRequest(message) from None

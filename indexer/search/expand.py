@@ -10,7 +10,8 @@ of the form typed, so the form typed ranks a little above its equivalents.
 
 Where occurrences overlap (医保局 inside 国家医保局) one counts: the form typed
 first, then the longer alternative. An alternative that ends in 部 followed by
-门 (人力资源社会保障部门, "the human-resources departments") is not the body.
+门 (人力资源社会保障部门, "the human-resources departments") is not the body,
+nor is one that begins an issuing code (国办 in 国办发〔2024〕38号).
 
 Quoted text, ``+word``, ``word:`` and fields are never expanded; predecessors
 only with ``former`` (see :mod:`indexer.search.thesaurus`).
@@ -90,6 +91,29 @@ def _not_department(part, pos: np.ndarray, needle: str) -> np.ndarray:
     return nxt != ord("门")
 
 
+_OPEN_CODES = np.array([ord(c) for c in docnumber.OPEN], dtype=np.uint32)
+
+
+def _not_issuing_code(part, pos: np.ndarray, needle: str) -> np.ndarray:
+    """False where a name is the start of an issuing code: 人社部发〔2025〕3号,
+    国办发〔2024〕38号, 国办发明电〔…〕 (one to three characters, then a bracket
+    and a digit). An issuing code names a series of documents, not the body."""
+    keep = np.ones(len(pos), dtype=np.bool_)
+    if not len(pos):
+        return keep
+    alphabet, ids = part.alphabet, part.units
+    last = len(ids) - 1
+    after = pos + len(needle)
+    cjk_run = np.ones(len(pos), dtype=np.bool_)
+    for k in range(1, 4):
+        ch = alphabet[ids[np.minimum(after + k - 1, last)]]
+        cjk_run &= (ch >= 0x4E00) & (ch <= 0x9FFF)
+        bracket = np.isin(alphabet[ids[np.minimum(after + k, last)]], _OPEN_CODES)
+        digit = alphabet[ids[np.minimum(after + k + 1, last)]]
+        keep &= ~(cjk_run & bracket & (digit >= ord("0")) & (digit <= ord("9")))
+    return keep
+
+
 def word_occurrences(part, word) -> match.Occ:
     """Occurrences of a query word in ``part``: the form typed and its alternatives."""
     alts = getattr(word, "alternatives", ())
@@ -104,7 +128,8 @@ def word_occurrences(part, word) -> match.Occ:
         order = np.argsort(starts, kind="stable")
         keep = ~_overlapping(pos, len(needle), starts[order], np.maximum.accumulate(ends[order])
                              if len(ends) else ends)
-        keep &= _not_department(part, pos, needle)
+        if not word.whole_numbers:
+            keep &= _not_department(part, pos, needle) & _not_issuing_code(part, pos, needle)
         found.append((pos[keep], whole[keep], inside[keep], across[keep]))
         is_alt.append(np.ones(int(keep.sum()), dtype=np.bool_))
         starts = np.concatenate([starts, pos[keep]])
