@@ -321,3 +321,24 @@ def test_sidecar_number_is_made_canonical(tmp_path: Path):
     doc = indexer.read_file(tmp_path / "x.txt")
     assert (doc.doc_number, doc.meta.original["doc_number"]) == ("国办发〔2024〕38号",
                                                                  "国办发[2024]38号")
+
+
+# --- the web UI and the API -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def web(seed_index):
+    from webui import create_app
+    return create_app({"INDEX_DIR": str(seed_index), "TESTING": True}).test_client()
+
+
+def test_page_and_api_say_what_was_expanded(web):
+    data = web.get("/api/search", query_string={"q": "人社部", "former": "1"}).get_json()
+    assert data["expanded"]["人社部"][:3] == ["人力资源社会保障部", "人力资源和社会保障部",
+                                            "劳动和社会保障部"]
+    page = web.get("/", query_string={"q": "人社部"}).get_data(as_text=True)
+    assert "已同时检索：人力资源社会保障部、人力资源和社会保障部" in page
+    assert 'name="former"' in page
+    checked = web.get("/", query_string={"q": "人社部", "former": "1"}).get_data(as_text=True)
+    assert "劳动和社会保障部" in checked
+    bad = web.get("/api/search", query_string={"q": "x", "former": "yes"})
+    assert (bad.status_code, bad.get_json()["error"]) == (400, "former: expected 1 or 0, got 'yes'")
