@@ -157,6 +157,18 @@ def test_expansion_table(index, query, total, top, expanded):
         assert "expanded" not in results.to_dict()
 
 
+def test_or_alternatives_and_exclusions_are_expanded_too(index):
+    either = index.search("社保卡|就业见习", limit=3)
+    assert (either.total, either.expanded) == (7, {"社保卡": ["社会保障卡"]})
+    assert set(index.matching_paragraphs("社会保障卡")) <= set(
+        index.matching_paragraphs("社保卡|就业见习"))
+    excluded = index.search("就业 -人社部", limit=100)
+    assert excluded.messages == ["已同时排除：人力资源社会保障部、人力资源和社会保障部"]
+    assert excluded.total == 63 < index.search('就业 -"人社部"').total == 64
+    folded = [indexer.normalize.fold_chars(h.text) for h in excluded.hits]
+    assert not any("人力资源社会保障部" in t.replace("人力资源社会保障部门", "") for t in folded)
+
+
 def test_expansion_marks_equivalents_and_explains(index):
     results = index.search("人社部", limit=10, explain=True)
     assert results.messages == ["已同时检索：人力资源社会保障部、人力资源和社会保障部"]

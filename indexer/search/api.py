@@ -378,6 +378,9 @@ class _Snapshot:
         if plan.expanded:
             also = [n for names in plan.expanded.values() for n in names]
             messages.append("已同时检索：" + "、".join(dict.fromkeys(also)))
+        if plan.excluded_expanded:
+            also = [n for names in plan.excluded_expanded.values() for n in names]
+            messages.append("已同时排除：" + "、".join(dict.fromkeys(also)))
         filters = self._with_query_dates(filters, parsed)
         browse = plan.empty and (filters.issuer is not None or filters.doc_type is not None
                                  or filters.date_lo is not None)
@@ -627,6 +630,9 @@ class _Snapshot:
                 if not term.quoted and term.field is None:
                     words = tuple(w for w in self.segmenter.words(term.text) if len(w) > 1)
                 needles.append((term.text, term.quoted or term.field == "word", words))
+                if not term.quoted and term.field is None:
+                    for name in plan.expanded.get(fold_chars(term.text), ()):
+                        needles.append((name, False, ()))
         return needles
 
 

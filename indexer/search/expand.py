@@ -13,8 +13,10 @@ first, then the longer alternative. An alternative that ends in 部 followed by
 门 (人力资源社会保障部门, "the human-resources departments") is not the body,
 nor is one that begins an issuing code (国办 in 国办发〔2024〕38号).
 
-Quoted text, ``+word``, ``word:`` and fields are never expanded; predecessors
-only with ``former`` (see :mod:`indexer.search.thesaurus`).
+An unquoted ``OR`` alternative or exclusion that is a name gets the same
+alternatives (:func:`with_alternatives`). Quoted text, ``+word``, ``word:`` and
+fields are never expanded; predecessors only with ``former`` (see
+:mod:`indexer.search.thesaurus`).
 """
 
 from __future__ import annotations
@@ -154,3 +156,28 @@ def title_docs(snap, word) -> np.ndarray:
     for needle in getattr(word, "alternatives", ()):
         found = found | snap.title_docs(needle, word.whole_numbers)
     return found
+
+
+def with_alternatives(part, rows: np.ndarray, tf: np.ndarray, thesaurus: Thesaurus | None,
+                      text: str, former: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of an unquoted ``OR`` alternative or exclusion, with those of its
+    equivalent names when ``text`` is one (each at :data:`ALT_WEIGHT`)."""
+    names = thesaurus.expand(text, former) if thesaurus is not None else []
+    if not names:
+        return rows, tf
+    found = [(rows, tf)]
+    for name in names:
+        needle = units(name)
+        pos = part.positions(needle, False) if needle else match._EMPTY
+        if not len(pos):
+            continue
+        pos = pos.astype(np.int64)
+        pos = pos[_not_department(part, pos, needle) & _not_issuing_code(part, pos, needle)]
+        r, counts = np.unique(match.rows_of(part, pos), return_counts=True)
+        found.append((r, ALT_WEIGHT * counts))
+    out = match.union([r for r, _ in found])
+    total = np.zeros(len(out))
+    for r, t in found:
+        if len(r):
+            total += match.lookup(out, r, np.asarray(t, dtype=np.float64))
+    return out, total

@@ -91,6 +91,8 @@ class Plan:
     #: names typed -> the equivalent names also searched (thesaurus)
     expanded: dict[str, list[str]] = field(default_factory=dict)
     former: bool = False  # predecessors are searched too
+    #: excluded names -> the equivalent names also excluded
+    excluded_expanded: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -143,6 +145,7 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
     for node in parsed.must:
         if isinstance(node, q.Any_):
             plan.required.append(Required(node.terms))
+            _expanded_terms(plan.expanded, node.terms, thesaurus, former)
             continue
         if node.field in FILTER_FIELDS:
             plan.filters.append(node)
@@ -177,4 +180,18 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
             plan.terms.append(FreeTerm(term.text, units(term.text), ids))
     if len(plan.terms) >= 2:
         plan.whole = "".join(t.text for t in plan.terms)
+    _expanded_terms(plan.excluded_expanded, plan.excluded, thesaurus, former)
     return plan
+
+
+def _expanded_terms(out: dict[str, list[str]], terms, thesaurus: Thesaurus | None,
+                    former: bool) -> None:
+    """Record the equivalents of unquoted ``OR`` alternatives or exclusions that are names."""
+    if thesaurus is None:
+        return
+    for term in terms:
+        if term.quoted or term.field is not None or term.required:
+            continue
+        names = thesaurus.expand(term.text, former)
+        if names:
+            out[fold_chars(term.text)] = names

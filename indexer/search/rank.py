@@ -158,7 +158,9 @@ class Ranker:
                 together = r if together is None else match.intersect(together, r)
             rows = match.union([rows, together])
             tf = match.lookup(rows, *match.literal(part, needle, False)) + 0.5
-        return rows, tf
+        # A thesaurus name: its equivalents too (indexer.search.expand).
+        return expand.with_alternatives(part, rows, tf, snap.thesaurus, term.text,
+                                        self.plan.former)
 
     def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
         part = view.part
