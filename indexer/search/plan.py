@@ -12,6 +12,10 @@ Everything with a strict meaning stays a required clause: quoted phrases,
 ``+word``, ``word:`` and ``OR`` groups; when there is one, the words only rank.
 The metadata fields are filters. A free term also matches where it occurs
 literally as typed, so any typed string finds the paragraphs that contain it.
+
+A name in the thesaurus (人社部) is one word too, and a word that is a name or a
+document number carries *alternatives* — its equivalent names, the number's
+other written forms — that count as the word (:mod:`indexer.search.expand`).
 """
 
 from __future__ import annotations
@@ -171,7 +175,9 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
                 plan.words[index[needle]].qtf += 1
             else:
                 index[needle] = len(plan.words)
-                alts, names = alternatives(word, whole_numbers, thesaurus, former)
+                # +word must occur as typed: its names are not expanded.
+                alts, names = alternatives(word, whole_numbers,
+                                           None if term.required else thesaurus, former)
                 plan.words.append(Word(word, needle, whole_numbers, alternatives=alts))
                 if names:
                     plan.expanded[word] = names
