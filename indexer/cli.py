@@ -154,7 +154,8 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--offset", type=int, default=0, show_default=True)
-@click.option("--issuer", help="Only this issuing body (发文机关), exact.")
+@click.option("--issuer", help="Only this issuing body (发文机关; any name of it in the "
+              "thesaurus; joint issuers count for each body).")
 @click.option("--type", "doc_type", help="Only this document type (公文种类), exact.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="成文日期 on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="成文日期 on or before.")
@@ -165,8 +166,10 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
 @click.option("--within", metavar="QUERY", help="Refine: keep only hits that match QUERY too.")
 @click.option("--group", type=click.Choice(["paragraph", "document"]), default="paragraph",
               show_default=True, help="One result per paragraph, or per document (同篇).")
+@click.option("--former", is_flag=True,
+              help="Also search the former names of renamed or merged bodies (thesaurus).")
 def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_from, date_to,
-               sort, explain, within, group):
+               sort, explain, within, group, former):
     """Search paragraphs (best match: every word first, then some). See the README
     for the query language."""
     index = _open(index_dir)
@@ -174,11 +177,12 @@ def search_cmd(query, index_dir, as_json, limit, offset, issuer, doc_type, date_
         if group == "document":
             grouped = index.search_documents(query, limit=limit, offset=offset, issuer=issuer,
                                              doc_type=doc_type, date_from=date_from,
-                                             date_to=date_to, sort=sort, within=within)
+                                             date_to=date_to, sort=sort, within=within,
+                                             former=former)
         else:
             results = index.search(query, limit=limit, offset=offset, issuer=issuer,
                                    doc_type=doc_type, date_from=date_from, date_to=date_to,
-                                   sort=sort, explain=explain, within=within)
+                                   sort=sort, explain=explain, within=within, former=former)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     if group == "document":

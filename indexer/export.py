@@ -68,8 +68,9 @@ class ExportRows:
 
 def rows(snap, query: str, issuer: str | None = None, doc_type: str | None = None,
          date_from: str | None = None, date_to: str | None = None,
-         within: str | None = None) -> ExportRows:
-    found = snap.matching_rows(query, issuer, doc_type, date_from, date_to, "any", within)
+         within: str | None = None, former: bool = False) -> ExportRows:
+    found = snap.matching_rows(query, issuer, doc_type, date_from, date_to, "any", within,
+                               former)
     parts = [view.base + rows.astype(np.int64) for view, rows in found]
     docnums = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     return ExportRows(snap, docnums)

@@ -41,6 +41,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("stop_words", "POLICY_SEARCH_STOP_WORDS", None,
                 "Extra stop words (one per line) that unquoted queries need not match, "
                 "added to the list shipped with the package."),
+        Setting("thesaurus", "POLICY_SEARCH_THESAURUS", None,
+                "Extra thesaurus file (`canonical, variant, …` and `old => canonical (year)` "
+                "lines, see Thesaurus), added to the names shipped with the package."),
         Setting("workers", "POLICY_SEARCH_WORKERS", 0,
                 "Processes that read and parse changed files during a reindex (0: one per core)."),
         Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address the web UI listens on."),

@@ -49,12 +49,14 @@ class SearchParams:
     explain: bool = False
     within: str | None = None
     group: str = "paragraph"
+    former: bool = False
 
     def url_args(self, **changes) -> dict:
         args = {"q": self.q, "within": self.within, "issuer": self.issuer, "type": self.doc_type,
                 "from": self.date_from, "to": self.date_to,
                 "sort": None if self.sort == "relevance" else self.sort,
                 "group": None if self.group == "paragraph" else self.group,
+                "former": "1" if self.former else None,
                 "page": self.page if self.page > 1 else None}
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, "")}
@@ -70,7 +72,7 @@ class SearchParams:
 
     def filters(self) -> dict:
         return {"issuer": self.issuer, "doc_type": self.doc_type, "date_from": self.date_from,
-                "date_to": self.date_to, "within": self.within}
+                "date_to": self.date_to, "within": self.within, "former": self.former}
 
 
 def _index() -> indexer.Index:
@@ -121,10 +123,14 @@ def search_params() -> SearchParams:
     within = request.args.get("within", "")
     if len(within) > cfg["MAX_QUERY_LENGTH"]:
         raise BadRequest(f"within: at most {cfg['MAX_QUERY_LENGTH']} characters")
+    former = request.args.get("former", "")
+    if former not in ("", "0", "1", "true", "false"):
+        raise BadRequest(f"former: expected 1 or 0, got {former!r}")
     return SearchParams(q=q, issuer=_text_arg("issuer"), doc_type=_text_arg("type"),
                         date_from=_text_arg("from", 10), date_to=_text_arg("to", 10),
                         sort=sort, page=page, size=size, explain=explain in ("1", "true"),
-                        within=within.strip() or None, group=group)
+                        within=within.strip() or None, group=group,
+                        former=former in ("1", "true"))
 
 
 def _query_error(exc: indexer.QueryError) -> BadRequest:

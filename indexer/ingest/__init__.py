@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..document import META_FIELDS, Block, Document, Paragraph
 from ..normalize import clean_value, fold_chars, to_simplified
-from .metadata import extract, parse_date
+from .metadata import canonical_number, extract, parse_date
 from .readers import reader_for, supported
 from .readers.common import ReaderError, max_bytes, numbered_heading
 
@@ -235,6 +235,8 @@ def apply_sidecar(doc: Document, path: Path) -> None:
                 meta.original[key] = original
         setattr(meta, key, value)
         meta.evidence[key] = "sidecar"
+        if key == "doc_number":
+            canonical_number(meta)
 
 
 def _json_type(value: object) -> str:

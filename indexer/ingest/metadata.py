@@ -19,6 +19,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 
+from .. import docnumber
 from ..document import Block, Metadata
 from ..normalize import clean_value, fold_chars, to_simplified
 from .readers.common import numbered_heading
@@ -108,7 +109,8 @@ _BULLET = re.compile(r"^[\s•·●▪\-*]*")
 # --- document numbers, issuers, types --------------------------------------
 
 DOC_NUMBER_RE = re.compile(
-    r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*\d{4}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*[号號]"
+    r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【﹝〖]\s*\d{4}\s*[〕\]］)）】﹞〗]\s*第?\s*\d{1,5}\s*[号號]"
+    r"|[\u4e00-\u9fff]{1,15}?\s*(?:19|20)\d{2}\s*年\s*第?\s*\d{1,5}\s*[号號]"
 )
 _ORDER_NUMBER_RE = re.compile(
     rf"(?P<num>(?P<organ>[\u4e00-\u9fff]{{1,20}}?)令\s*[（(]?\s*第\s*[\d{_CN_NUM}百]+\s*号[）)]?)"
@@ -226,7 +228,19 @@ def extract(blocks: list[Block], stem: str = "",
             if "答复如下" in fold_chars(b.text) or "答覆如下" in b.text:
                 meta.set("doc_type", "答复", "text")
                 break
+    canonical_number(meta)
     return Extraction(meta, consumed)
+
+
+def canonical_number(meta: Metadata) -> None:
+    """Write the document number in canonical form (国办发〔2024〕38号, whatever its
+    brackets); the form written in the document stays in ``meta.original``."""
+    if not meta.doc_number:
+        return
+    canon = docnumber.canonical(meta.doc_number)
+    if canon != meta.doc_number:
+        meta.original.setdefault("doc_number", meta.doc_number)
+        meta.doc_number = canon
 
 
 def _from_labels(blocks: list[Block], meta: Metadata, consumed: set[int]) -> None:

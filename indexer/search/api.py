@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import charindex, settings
+from .. import charindex, docnumber, settings
 from ..charindex import CharIndex, Part, units
-from ..normalize import clean_value, to_simplified
+from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
     IndexNotFound,
@@ -31,6 +31,7 @@ from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
 from .snippets import Needle, needle_pattern, snippet
+from .thesaurus import load_thesaurus
 
 MAX_LIMIT = 100
 #: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
@@ -138,6 +139,9 @@ class _Snapshot:
         self.segmenter.spans("预热")  # load jieba's dictionary now, not on the first query
         stop_file = settings.resolve("stop_words")
         self.stopwords = load_stopwords(str(stop_file) if stop_file else None)
+        thesaurus_file = settings.resolve("thesaurus")
+        self.thesaurus = load_thesaurus(str(thesaurus_file) if thesaurus_file else None)
+        self._issuer_codes: dict = {}
         # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
         # share file positions. Matching and ranking use the character index.
         self._searcher = ix.searcher()
@@ -148,8 +152,11 @@ class _Snapshot:
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
+        # Document numbers in canonical form, whatever the index holds (older
+        # indexes stored them as written).
         self._doc_fields = {
-            doc_id: {name: units(meta[name])
+            doc_id: {name: units(docnumber.canonical(meta[name]) if name == "doc_number"
+                                 else meta[name])
                      for name in ("title", "doc_number", "issuer") if meta.get(name)}
             for doc_id, meta in self._docs.items()
         }
@@ -250,14 +257,16 @@ class _Snapshot:
 
     # -- searching --------------------------------------------------------------------
 
-    def plan(self, query: str, within: str | None = None) -> tuple[q.ParsedQuery, Plan]:
+    def plan(self, query: str, within: str | None = None,
+             former: bool = False) -> tuple[q.ParsedQuery, Plan]:
         # proximity phrases and the refine query ride on the plan (see .refine)
-        return refine.make(self, query, within)
+        return refine.make(self, query, within, bool(former))
 
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False, within: str | None = None) -> Results:
+               explain: bool = False, within: str | None = None,
+               former: bool = False) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does."""
         started = time.perf_counter()
         if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
@@ -267,13 +276,19 @@ class _Snapshot:
                 f"offset: expected a whole number from 0 to {MAX_OFFSET}, got {offset!r}")
         if sort not in SORTS:
             raise QueryError(f"sort: expected one of {', '.join(SORTS)}, got {sort!r}")
-        filters = self._filters(issuer, doc_type, date_from, date_to)
+        filters = self._filters(issuer, doc_type, date_from, date_to, former)
         within = _check_within(within)
         query_text = query if isinstance(query, str) else ""
-        parsed, plan = self.plan(query_text, within)
+        parsed, plan = self.plan(query_text, within, former)
         messages = list(parsed.messages)
         if plan.ignored:
             messages.append("已忽略常见词：" + "、".join(plan.ignored))
+        if plan.expanded:
+            also = [n for names in plan.expanded.values() for n in names]
+            messages.append("已同时检索：" + "、".join(dict.fromkeys(also)))
+        if plan.excluded_expanded:
+            also = [n for names in plan.excluded_expanded.values() for n in names]
+            messages.append("已同时排除：" + "、".join(dict.fromkeys(also)))
         filters = self._with_query_dates(filters, parsed)
         browse = plan.empty and (filters.issuer is not None or filters.doc_type is not None
                                  or filters.date_lo is not None)
@@ -292,7 +307,7 @@ class _Snapshot:
             return Results(query_text, 0, took(), [], {"issuer": {}, "doc_type": {}, "year": {}},
                            offset, limit, messages, counted=counted, ignored=plan.ignored)
         key = (query_text, filters.issuer, filters.doc_type, filters.date_lo, filters.date_hi,
-               sort, explain, within)
+               sort, explain, within, bool(former))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -309,7 +324,8 @@ class _Snapshot:
             # nothing has every quoted phrase; a query of phrases alone stays strict.
             loose = relaxed(parsed)
             if loose is not None:
-                loose_plan = refine.rebase(plan, make_plan(loose, self.segmenter, self.stopwords))
+                loose_plan = refine.rebase(plan, make_plan(loose, self.segmenter, self.stopwords,
+                                                           self.thesaurus, bool(former)))
                 with _RANKING:
                     cached = self._rank(loose_plan, filters, sort, RANKED_KEEP, explain)
                 if cached.total:
@@ -337,15 +353,18 @@ class _Snapshot:
             ))
         return Results(query_text, cached.total, took(), hits, cached.facets, offset, limit,
                        messages, cached.total_all, cached.total - cached.total_all,
-                       cached.facets_over, counted, plan.ignored)
+                       cached.facets_over, counted, plan.ignored, dict(plan.expanded))
 
-    def _filters(self, issuer, doc_type, date_from, date_to) -> Filters:
+    def _filters(self, issuer, doc_type, date_from, date_to, former: bool = False) -> Filters:
         date_from = _check_date("date_from", date_from)
         date_to = _check_date("date_to", date_to)
         for name, value in (("issuer", issuer), ("doc_type", doc_type)):
             if value is not None and not isinstance(value, str):
                 raise QueryError(f"{name}: expected text, got {value!r}")
-        return Filters(self.filter_value(issuer) if issuer else None,
+        bodies = None
+        if issuer:
+            bodies = self.thesaurus.issuer_lineage(self.filter_value(issuer), bool(former))
+        return Filters(bodies,
                        self.filter_value(doc_type) if doc_type else None,
                        _date_int(date_from) if date_from else None,
                        _date_int(date_to) if date_to else None)
@@ -403,16 +422,19 @@ class _Snapshot:
                 why["parts"].append({"kind": "document", "text": "",
                                      "score": round(float(doc_part[i]), 4)})
                 why["score"] = round(float(score[i]), 4)
+                if plan.expanded:
+                    why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
                 ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
             ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
-        facets, over = facet_counts(results)
+        facets, over = facet_counts(results, self.facet_labels)
         return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any", within: str | None = None) -> list[tuple[str, int]]:
+                            scope: str = "any", within: str | None = None,
+                            former: bool = False) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), in index order.
 
         ``scope="any"``: every match (``Results.total``); ``"all"``: the paragraphs
@@ -420,7 +442,7 @@ class _Snapshot:
         """
         out = []
         for view, rows in self.matching_rows(query, issuer, doc_type, date_from, date_to,
-                                             scope, within):
+                                             scope, within, former):
             docs = view.part.tables["docs"]
             codes = view.part.doc[rows].tolist()
             out.extend(zip([docs[c] for c in codes], view.part.n[rows].tolist(), strict=True))
@@ -430,12 +452,13 @@ class _Snapshot:
 
     def matching_rows(self, query: str, issuer: str | None = None, doc_type: str | None = None,
                       date_from: str | None = None, date_to: str | None = None,
-                      scope: str = "any", within: str | None = None) -> list[tuple[_PartView, np.ndarray]]:
+                      scope: str = "any", within: str | None = None,
+                      former: bool = False) -> list[tuple[_PartView, np.ndarray]]:
         """Every matching paragraph as (part, local rows), in index order (unranked)."""
         if scope not in ("any", "all"):
             raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")
-        filters = self._filters(issuer, doc_type, date_from, date_to)
-        parsed, plan = self.plan(query, _check_within(within))
+        filters = self._filters(issuer, doc_type, date_from, date_to, former)
+        parsed, plan = self.plan(query, _check_within(within), former)
         if plan.empty:
             return []
         filters = self._with_query_dates(filters, parsed)
@@ -467,21 +490,51 @@ class _Snapshot:
         self._remember(key, found)
         return found
 
-    def doc_field_matches(self, field: str, text: str, exact: bool) -> list[str]:
-        """Documents whose title / doc_number / issuer contains ``text`` (folded)."""
-        key = (field, text, exact)
+    def doc_field_matches(self, field: str, text: str, exact: bool,
+                          former: bool = False) -> list[str]:
+        """Documents whose title / doc_number / issuer contains ``text`` (folded).
+
+        A document number is compared in canonical form (any bracket style); an
+        unquoted issuer that is a thesaurus name matches any of its equivalents
+        (with ``former``, its predecessors' and successors' names too).
+        """
+        key = (field, text, exact, former)
         cached = self._field_cache.get(key)
         if cached is not None:
             return cached
-        pattern = needle_pattern(text, exact)
+        texts = [text]
+        if field == "doc_number":
+            texts = [docnumber.canonical_in(fold_chars(text))]
+        elif field == "issuer" and not exact:
+            texts += self.thesaurus.expand(text, former)
+        patterns = [p for p in (needle_pattern(t, exact) for t in texts) if p is not None]
         out: list[str] = []
-        if pattern is not None:
-            for doc_id, values in self._doc_fields.items():
-                value = values.get(field)
-                if value and pattern.search(value):
-                    out.append(doc_id)
+        for doc_id, values in self._doc_fields.items():
+            value = values.get(field)
+            if value and any(p.search(value) for p in patterns):
+                out.append(doc_id)
         self._remember(key, out)
         return out
+
+    def issuer_codes(self, part: Part, bodies: frozenset[str]) -> np.ndarray:
+        """Codes of ``part``'s issuer column whose issuer is (or includes) one of ``bodies``."""
+        key = (id(part), bodies)
+        cached = self._issuer_codes.get(key)
+        if cached is None:
+            cached = np.array([code for code, value in enumerate(part.tables["issuer"])
+                               if bodies.intersection(self.thesaurus.issuer_bodies(value))],
+                              dtype=np.int64)
+            with self._lock:
+                if len(self._issuer_codes) > 1024:
+                    self._issuer_codes.clear()
+                self._issuer_codes[key] = cached
+        return cached
+
+    def facet_labels(self, facet: str, value: str) -> list[str]:
+        """The facet rows a column value counts for: an issuer's canonical bodies."""
+        if facet == "issuer":
+            return self.thesaurus.issuer_bodies(value)
+        return [value]
 
     def _remember(self, key, value) -> None:
         with self._lock:
@@ -496,7 +549,7 @@ class _Snapshot:
         for term in plan.terms:
             if not any(c.isdigit() for c in term.text):
                 continue
-            for doc_id in self.doc_field_matches("doc_number", term.text, True):
+            for doc_id in self.doc_field_matches("doc_number", term.text, True, plan.former):
                 if doc_id in rank:
                     boosts[rank[doc_id]] += NUMBER_BOOST
         return boosts if boosts.any() else None
@@ -509,6 +562,9 @@ class _Snapshot:
         needles: list[Needle] = []
         for term in plan.terms:
             needles.append((term.text, False, tuple(plan.words[k].text for k in term.words)))
+        for word in plan.words:
+            for alt in word.alternatives:
+                needles.append((alt, word.whole_numbers, ()))
         for clause in plan.required:
             for term in clause.terms:
                 if term.field not in (None, "word"):
@@ -517,6 +573,9 @@ class _Snapshot:
                 if not term.quoted and term.field is None:
                     words = tuple(w for w in self.segmenter.words(term.text) if len(w) > 1)
                 needles.append((term.text, term.quoted or term.field == "word", words))
+                if not term.quoted and term.field is None:
+                    for name in plan.expanded.get(fold_chars(term.text), ()):
+                        needles.append((name, False, ()))
         return needles
 
 
@@ -550,28 +609,33 @@ class Index:
     def search(self, query: str, limit: int = 10, offset: int = 0, issuer: str | None = None,
                doc_type: str | None = None, date_from: str | None = None,
                date_to: str | None = None, sort: str = "relevance",
-               explain: bool = False, within: str | None = None) -> Results:
+               explain: bool = False, within: str | None = None,
+               former: bool = False) -> Results:
         """Search paragraphs. Bad parameters raise :class:`QueryError`; a query never does.
 
         With ``explain`` every hit carries how its score was made. ``within`` is a
-        refine query (在结果中检索): only paragraphs that match it too are kept.
+        refine query (在结果中检索): only paragraphs that match it too are kept. A name
+        in the thesaurus is searched with its equivalents (``Results.expanded``); with
+        ``former`` also with its predecessors and successors, in the query and in the
+        issuer filters.
         """
         # Matching and ranking work on read-only arrays; the snapshot takes its
         # Whoosh lock only to read stored paragraphs.
         return self._snap.search(query, limit=limit, offset=offset, issuer=issuer,
                                  doc_type=doc_type, date_from=date_from, date_to=date_to,
-                                 sort=sort, explain=explain, within=within)
+                                 sort=sort, explain=explain, within=within, former=former)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
-                            scope: str = "any", within: str | None = None) -> list[tuple[str, int]]:
+                            scope: str = "any", within: str | None = None,
+                            former: bool = False) -> list[tuple[str, int]]:
         """Every paragraph the query matches, as (doc_id, paragraph), unranked.
 
         ``scope="any"`` counts like ``Results.total``, ``"all"`` like ``Results.total_all``.
         """
         return self._snap.matching_paragraphs(query, issuer, doc_type, date_from, date_to, scope,
-                                              within)
+                                              within, former)
 
     # -- documents, trends, export, paragraphs (see group.py, trends.py, export.py)
 

@@ -90,16 +90,17 @@ def search_documents(snap, query: str, limit: int = 10, offset: int = 0,
                      issuer: str | None = None, doc_type: str | None = None,
                      date_from: str | None = None, date_to: str | None = None,
                      sort: str = "relevance", within: str | None = None,
-                     per_doc: int = 3) -> GroupedResults:
+                     per_doc: int = 3, former: bool = False) -> GroupedResults:
     _check_int("limit", limit, 0, MAX_LIMIT)
     _check_int("offset", offset, 0, 10_000)
     _check_int("per_doc", per_doc, 1, MAX_PER_DOC)
     base = snap.search(query, limit=0, offset=0, issuer=issuer, doc_type=doc_type,
-                       date_from=date_from, date_to=date_to, sort=sort, within=within)
+                       date_from=date_from, date_to=date_to, sort=sort, within=within,
+                       former=former)
     if base.total == 0:
         return GroupedResults(base, 0, [])
-    filters = snap._filters(issuer, doc_type, date_from, date_to)
-    parsed, plan = snap.plan(query, within)
+    filters = snap._filters(issuer, doc_type, date_from, date_to, former)
+    parsed, plan = snap.plan(query, within, former)
     filters = snap._with_query_dates(filters, parsed)
     with _RANKING:
         ranked = snap._rank(plan, filters, sort, base.total).ranked

@@ -42,11 +42,15 @@ class Occ:
     across: np.ndarray  # occurrences across a word boundary
     positions: np.ndarray  # every occurrence's unit position, ascending
     position_rows: np.ndarray  # the row of each position
+    #: per row, weight taken off the term frequency (occurrences of an equivalent
+    #: name rather than the form typed: :mod:`indexer.search.expand`)
+    discount: np.ndarray | None = None
 
     @property
     def weighted(self) -> np.ndarray:
         """Term frequency with each occurrence weighted by how it meets the words."""
-        return self.whole + W_INSIDE * self.inside + W_ACROSS * self.across
+        tf = self.whole + W_INSIDE * self.inside + W_ACROSS * self.across
+        return tf if self.discount is None else tf - self.discount
 
     @property
     def strong(self) -> np.ndarray:
@@ -64,11 +68,14 @@ def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
     return np.searchsorted(part.row_starts, positions, side="right") - 1
 
 
-def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
-    """Every occurrence of ``needle`` (already units) in ``part``, classified."""
+def classify(part: Part, needle: str, whole_numbers: bool
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of ``needle`` (ascending) and, per position, whether the
+    occurrence is a whole word, inside a word, across a word boundary."""
     pos = part.positions(needle, whole_numbers)
     if not len(pos):
-        return Occ.empty()
+        z = np.zeros(0, dtype=np.bool_)
+        return _EMPTY, z, z, z
     pos = np.sort(pos.astype(np.int64, copy=False)) if len(needle) == 1 else pos.astype(np.int64)
     length = len(needle)
     at_start = part.word_start(pos)
@@ -79,6 +86,20 @@ def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
     whole = at_start & at_end
     across = inner & ~whole
     inside = ~whole & ~across
+    return pos, whole, inside, across
+
+
+def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
+    """Every occurrence of ``needle`` (already units) in ``part``, classified."""
+    pos, whole, inside, across = classify(part, needle, whole_numbers)
+    return aggregate(part, pos, whole, inside, across)
+
+
+def aggregate(part: Part, pos: np.ndarray, whole: np.ndarray, inside: np.ndarray,
+              across: np.ndarray) -> Occ:
+    """Classified positions (ascending) as an :class:`Occ` with per-row counts."""
+    if not len(pos):
+        return Occ.empty()
     rows = rows_of(part, pos)  # ascending, as the positions are
     first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
 

@@ -12,6 +12,10 @@ Everything with a strict meaning stays a required clause: quoted phrases,
 ``+word``, ``word:`` and ``OR`` groups; when there is one, the words only rank.
 The metadata fields are filters. A free term also matches where it occurs
 literally as typed, so any typed string finds the paragraphs that contain it.
+
+A name in the thesaurus (人社部) is one word too, and a word that is a name or a
+document number carries *alternatives* — its equivalent names, the number's
+other written forms — that count as the word (:mod:`indexer.search.expand`).
 """
 
 from __future__ import annotations
@@ -25,13 +29,17 @@ from ..charindex import units
 from ..normalize import fold_chars
 from ..segment import Segmenter
 from . import query as q
+from .expand import alternatives, name_pieces
+from .thesaurus import Thesaurus
 
 FILTER_FIELDS = ("issuer", "number", "type", "title")
 STOPWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "stopwords.txt"
 
-#: A document number (国办发〔2024〕38号) or a fragment of one (〔2025〕8号, 38号).
+#: A document number (国办发〔2024〕38号, any bracket style, or 国办发2024年38号) or a
+#: fragment of one (〔2025〕8号, 38号).
 DOC_NUMBER_RE = re.compile(
-    r"(?:[\u4e00-\u9fff]{0,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*)?第?\s*\d+\s*号")
+    r"(?:[\u4e00-\u9fff]{0,12}[〔\[【(（﹝〖]\s*\d{4}\s*[〕\]】)）﹞〗]\s*"
+    r"|[\u4e00-\u9fff]{1,12}?(?:19|20)\d{2}\s*年\s*)?第?\s*\d+\s*号")
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,6 +63,8 @@ class Word:
     needle: str  # its units
     whole_numbers: bool
     qtf: int = 1  # how often the query has it
+    #: other needles that count as this word: equivalent names, number forms (expand.py)
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +92,11 @@ class Plan:
     excluded: list[q.Term] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # stop words left out
     whole: str | None = None  # the free terms joined, for the whole-query bonus
+    #: names typed -> the equivalent names also searched (thesaurus)
+    expanded: dict[str, list[str]] = field(default_factory=dict)
+    former: bool = False  # predecessors are searched too
+    #: excluded names -> the equivalent names also excluded
+    excluded_expanded: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -106,16 +121,23 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return out
 
 
-def term_words(segmenter: Segmenter, text: str) -> list[tuple[str, bool]]:
-    """The words of one piece of query text: (folded word, whole numbers)."""
+def term_words(segmenter: Segmenter, text: str,
+               thesaurus: Thesaurus | None = None) -> list[tuple[str, bool]]:
+    """The words of one piece of query text: (folded word, whole numbers).
+
+    A document number, and a thesaurus name, is one word."""
     out = []
     folded = fold_chars(text)
     for piece, is_number in _pieces(folded):
         if is_number:
             out.append((units(piece), True))
             continue
-        for word in segmenter.words(piece):
-            out.append((word, any(c.isdigit() for c in word)))
+        for part, is_name in name_pieces(thesaurus, segmenter, piece):
+            if is_name:
+                out.append((part, False))
+                continue
+            for word in segmenter.words(part):
+                out.append((word, any(c.isdigit() for c in word)))
     return out
 
 
@@ -140,12 +162,14 @@ def relaxed(parsed: q.ParsedQuery) -> q.ParsedQuery | None:
 
 
 def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
-              stopwords: frozenset[str]) -> Plan:
-    plan = Plan(excluded=list(parsed.must_not))
+              stopwords: frozenset[str], thesaurus: Thesaurus | None = None,
+              former: bool = False) -> Plan:
+    plan = Plan(excluded=list(parsed.must_not), former=former)
     free: list[tuple[q.Term, list[tuple[str, bool]]]] = []
     for node in parsed.must:
         if isinstance(node, q.Any_):
             plan.required.append(Required(node.terms))
+            _expanded_terms(plan.expanded, node.terms, thesaurus, former)
             continue
         if node.field in FILTER_FIELDS:
             plan.filters.append(node)
@@ -153,7 +177,7 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
             plan.required.append(Required((node,)))
         if node.field is None and not node.quoted:
             # +word must occur, and also ranks like any other word.
-            free.append((node, term_words(segmenter, node.text)))
+            free.append((node, term_words(segmenter, node.text, thesaurus)))
     every = [w for _, words in free for w, _ in words]
     keep_stops = bool(every) and all(w in stopwords for w in every)
     index: dict[str, int] = {}
@@ -171,10 +195,29 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
                 plan.words[index[needle]].qtf += 1
             else:
                 index[needle] = len(plan.words)
-                plan.words.append(Word(word, needle, whole_numbers))
+                # +word must occur as typed: its names are not expanded.
+                alts, names = alternatives(word, whole_numbers,
+                                           None if term.required else thesaurus, former)
+                plan.words.append(Word(word, needle, whole_numbers, alternatives=alts))
+                if names:
+                    plan.expanded[word] = names
             ids.append(index[needle])
         if ids:
             plan.terms.append(FreeTerm(term.text, units(term.text), ids))
     if len(plan.terms) >= 2:
         plan.whole = "".join(t.text for t in plan.terms)
+    _expanded_terms(plan.excluded_expanded, plan.excluded, thesaurus, former)
     return plan
+
+
+def _expanded_terms(out: dict[str, list[str]], terms, thesaurus: Thesaurus | None,
+                    former: bool) -> None:
+    """Record the equivalents of unquoted ``OR`` alternatives or exclusions that are names."""
+    if thesaurus is None:
+        return
+    for term in terms:
+        if term.quoted or term.field is not None or term.required:
+            continue
+        names = thesaurus.expand(term.text, former)
+        if names:
+            out[fold_chars(term.text)] = names

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..charindex import units
-from . import match
+from . import expand, match
 from . import query as q
 from .plan import Plan, Word
 
@@ -59,7 +59,7 @@ def idf(df: int, total: int) -> float:
 
 @dataclass
 class Filters:
-    issuer: str | None = None
+    issuer: frozenset[str] | None = None  # canonical bodies (thesaurus.issuer_lineage)
     doc_type: str | None = None
     date_lo: int | None = None
     date_hi: int | None = None
@@ -94,10 +94,9 @@ class Ranker:
     def run(self) -> list[PartResult]:
         plan, snap = self.plan, self.snap
         views = snap._parts
-        occs = [[match.occurrences(v.part, w.needle, w.whole_numbers) for w in plan.words]
-                for v in views]
+        occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
         self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
-        self.title_docs = [snap.title_docs(w.needle, w.whole_numbers) for w in plan.words]
+        self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
         term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
         required = [[self._required(v, r) for r in plan.required] for v in views]
         req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
@@ -138,7 +137,7 @@ class Ranker:
         if term.field in ("issuer", "number", "title"):
             name = {"issuer": "issuer", "number": "doc_number", "title": "title"}[term.field]
             exact = term.field == "number" or term.quoted
-            docs = snap.doc_field_matches(name, term.text, exact)
+            docs = snap.doc_field_matches(name, term.text, exact, self.plan.former)
             return self._doc_rows(view, docs), None
         if term.field == "type":
             code = part.code("doc_type", snap.filter_value(term.text))
@@ -161,7 +160,9 @@ class Ranker:
             rows = match.union([rows, together])
             lit_rows, lit_tf = match.literal(part, needle, False)
             tf = match.Slots(rows, lit_rows).scatter(lit_tf) + 0.5
-        return rows, tf
+        # A thesaurus name: its equivalents too (indexer.search.expand).
+        return expand.with_alternatives(part, rows, tf, snap.thesaurus, term.text,
+                                        self.plan.former)
 
     def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
         part = view.part
@@ -193,7 +194,7 @@ class Ranker:
             return None
         keep = view.alive[cand]
         if f.issuer is not None:
-            keep &= part.issuer[cand] == part.code("issuer", f.issuer)
+            keep &= np.isin(part.issuer[cand], self.snap.issuer_codes(part, f.issuer))
         if f.doc_type is not None:
             keep &= part.doc_type[cand] == part.code("doc_type", f.doc_type)
         if f.date_lo is not None:
@@ -290,8 +291,11 @@ class Ranker:
                       np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
 
 
-def facet_counts(results: list[PartResult]) -> tuple[dict[str, dict[str, int]], str]:
-    """Facet counts over the all-words rows when there are any, else over every match."""
+def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict[str, int]], str]:
+    """Facet counts over the all-words rows when there are any, else over every match.
+
+    ``labels(facet, value)``, when given, names the rows a value counts for
+    (an issuer's canonical bodies: one row per body, joint issuers in each)."""
     over = "all" if any(r.all_words.any() for r in results) else "some"
     out = {}
     for name in ("issuer", "doc_type", "year"):
@@ -305,7 +309,8 @@ def facet_counts(results: list[PartResult]) -> tuple[dict[str, dict[str, int]], 
             table = r.view.part.tables[name]
             for code, count in enumerate(np.bincount(codes, minlength=len(table)).tolist()):
                 if count:
-                    counts[table[code]] += count
+                    for label in (labels(name, table[code]) if labels else (table[code],)):
+                        counts[label] += count
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out, over
 

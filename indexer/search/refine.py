@@ -37,14 +37,15 @@ class RefinedPlan(Plan):
     within: RefinedPlan | None = None
 
 
-def make(snap, query: str, within: str | None = None) -> tuple[q.ParsedQuery, RefinedPlan]:
+def make(snap, query: str, within: str | None = None,
+         former: bool = False) -> tuple[q.ParsedQuery, RefinedPlan]:
     """Parse and plan ``query`` (and the refine query ``within``) for ``snap``."""
     parsed = q.parse(query if isinstance(query, str) else "")
     parsed, near = proximity.split(parsed)
-    base = make_plan(parsed, snap.segmenter, snap.stopwords)
+    base = make_plan(parsed, snap.segmenter, snap.stopwords, snap.thesaurus, former)
     plan = RefinedPlan(**{k: getattr(base, k) for k in base.__dataclass_fields__}, near=near)
     if within is not None and within.strip():
-        wparsed, wplan = make(snap, within)
+        wparsed, wplan = make(snap, within, former=former)
         if not wplan.empty:
             plan.within = wplan
         dates_from = [d for d in (parsed.date_from, wparsed.date_from) if d]

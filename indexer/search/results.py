@@ -65,6 +65,8 @@ class Results:
     facets_over: str = "all"
     counted: str = "literal"
     ignored: list[str] = field(default_factory=list)
+    #: names typed -> the equivalent names searched with them (the thesaurus)
+    expanded: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON shape shared by ``policy-search search --json`` and ``/api/search``."""
@@ -81,6 +83,8 @@ class Results:
         }
         if self.ignored:
             out["ignored"] = list(self.ignored)
+        if self.expanded:
+            out["expanded"] = {k: list(v) for k, v in self.expanded.items()}
         if self.messages:
             out["messages"] = list(self.messages)
         return out

@@ -24,10 +24,10 @@ BY = ("year", "issuer", "doc_type")
 
 def trends(snap, query: str, by: str = "year", issuer: str | None = None,
            doc_type: str | None = None, date_from: str | None = None,
-           date_to: str | None = None, within: str | None = None) -> dict:
+           date_to: str | None = None, within: str | None = None, former: bool = False) -> dict:
     if by not in BY:
         raise QueryError(f"by: expected one of {', '.join(BY)}, got {by!r}")
-    found = snap.matching_rows(query, issuer, doc_type, date_from, date_to, "any", within)
+    found = snap.matching_rows(query, issuer, doc_type, date_from, date_to, "any", within, former)
     years, docs, groups = [], [], []
     for view, rows in found:
         part = view.part
