@@ -425,6 +425,9 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
     if len(changed) < PARALLEL_MIN_FILES:
         workers = 1
     segmenter = Segmenter(user_dicts)
+    if changed:
+        # Load the dictionaries once here: forked workers share them.
+        segmenter.spans("预热")
     jobs = (_Job(str(src.path), src.doc_id, str(scope.base), data, digest, user_dicts)
             for src, scope, data, digest in changed)
     writer = None

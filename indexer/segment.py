@@ -125,6 +125,34 @@ def build_rjieba(dicts: tuple[str, ...]) -> tuple[Any, list[str]]:
     return engine, deleted
 
 
+_ENGINES: dict[tuple, tuple[Any, re.Pattern[str] | None]] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _engine_for(dicts: tuple[str, ...]) -> tuple[Any, re.Pattern[str] | None]:
+    """One rjieba engine per process for each set of dictionaries (and their contents):
+    building one loads jieba's dictionary, which takes a second or two."""
+    key = tuple((path, *_stamp(path)) for path in dicts)
+    with _ENGINES_LOCK:
+        found = _ENGINES.get(key)
+        if found is None:
+            engine, deleted = build_rjieba(dicts)
+            pattern = None
+            if deleted:
+                alternatives = sorted(set(deleted), key=len, reverse=True)
+                pattern = re.compile("|".join(map(re.escape, alternatives)))
+            found = _ENGINES[key] = (engine, pattern)
+        return found
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
+
+
 class Segmenter:
     """jieba's default-mode tokens (HMM on) of folded text, as character spans.
 
@@ -175,11 +203,7 @@ class Segmenter:
             return self._engine
         with self._lock:
             if self._engine is None:
-                engine, deleted = build_rjieba(self.dicts)
-                if deleted:
-                    alternatives = sorted(set(deleted), key=len, reverse=True)
-                    self._deleted = re.compile("|".join(map(re.escape, alternatives)))
-                self._engine = engine
+                self._engine, self._deleted = _engine_for(self.dicts)
             return self._engine
 
     def _by_jieba(self, text: str, offset: int, out: list[tuple[int, int]]) -> None:
