@@ -62,10 +62,11 @@ def subset(res: PartResult, keep: np.ndarray) -> PartResult | None:
         return res
     if not keep.any():
         return None
+    rows = res.rows[keep]
     return PartResult(
-        res.view, res.rows[keep], res.tier[keep], res.all_words[keep], res.score[keep],
+        res.view, rows, res.tier[keep], res.all_words[keep], res.score[keep],
         [(kind, label, values[keep]) for kind, label, values in res.components],
-        {k: tuple(a[keep] for a in arrays) for k, arrays in res.detail.items()})
+        {k: (match.Slots(rows, occ.rows), occ) for k, (_, occ) in res.detail.items()})
 
 
 def post(snap, results: list[PartResult], plan: Plan, filters: Filters) -> list[PartResult]:
