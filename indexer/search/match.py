@@ -76,7 +76,16 @@ def classify(part: Part, needle: str, whole_numbers: bool
     if not len(pos):
         z = np.zeros(0, dtype=np.bool_)
         return _EMPTY, z, z, z
-    pos = np.sort(pos.astype(np.int64, copy=False)) if len(needle) == 1 else pos.astype(np.int64)
+    if len(needle) == 1:
+        # A single character counts only where it is a word of its own (欠, not the
+        # 人 of 当事人): filtered before sorting, as a common character has many
+        # occurrences. Where it occurs inside words it is found through the query
+        # text as typed (the literal guarantee), not as a word.
+        pos = pos[part.word_start(pos) & part.word_start(pos.astype(np.int64) + 1)]
+        pos = np.sort(pos.astype(np.int64))
+        ones = np.ones(len(pos), dtype=np.bool_)
+        return pos, ones, ~ones, ~ones
+    pos = pos.astype(np.int64)
     length = len(needle)
     at_start = part.word_start(pos)
     at_end = part.word_start(pos + length)

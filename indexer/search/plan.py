@@ -100,7 +100,7 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.required or self.filters)
+        return not (self.words or self.terms or self.required or self.filters)
 
     @property
     def counts_words(self) -> bool:
@@ -202,7 +202,8 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
                 if names:
                     plan.expanded[word] = names
             ids.append(index[needle])
-        if ids:
+        if ids or not words:
+            # A term of punctuation or symbols alone is found as typed.
             plan.terms.append(FreeTerm(term.text, units(term.text), ids))
     if len(plan.terms) >= 2:
         plan.whole = "".join(t.text for t in plan.terms)

@@ -97,6 +97,11 @@ class Ranker:
         occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
         self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
+        # IDF of the free terms that have no words, from the paragraphs that have them.
+        self.term_idf = {
+            t: idf(sum(int(np.count_nonzero(v.alive[match.literal(v.part, term.needle, False)[0]]))
+                       for v in views), self.total_paragraphs)
+            for t, term in enumerate(plan.terms) if not term.words}
         term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
         required = [[self._required(v, r) for r in plan.required] for v in views]
         req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
@@ -178,7 +183,7 @@ class Ranker:
             cand = required[0][0]
             for rows, _ in required[1:]:
                 cand = match.intersect(cand, rows)
-        elif plan.words:
+        elif plan.words or plan.terms:
             # Any word, or a free term as typed (the literal guarantee).
             cand = match.union([o.rows for o in occs]
                                + [match.literal(part, t.needle, False)[0] for t in plan.terms],
@@ -217,23 +222,31 @@ class Ranker:
             headings = occ.rows[part.heading[occ.rows]]
             in_heading = match.member(section, headings) if len(headings) else \
                 np.zeros(n, dtype=np.bool_)
-            found = in_text | in_title | in_heading
-            found_words.append(found)
-            res.all_words &= found
+            found_words.append(in_text | in_title | in_heading)
             if not self.scored:
                 continue
             self._score_word(res, word, k, occ, slots, in_title, in_heading)
         for t, term in enumerate(plan.terms):
-            if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle:
+            if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle \
+                    and len(term.needle) > 1:
                 found = found_words[term.words[0]]
             else:
                 rows, _ = match.literal(part, term.needle, False)
                 in_text = match.Slots(cand, rows).mask()
                 found = in_text | term_title[t][doc_rank]
-                if self.scored:
+                if self.scored and term.words:
                     bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
                     self._add(res, "phrase", term.text, np.where(in_text, bonus, 0.0))
+                elif self.scored:  # no words (punctuation, symbols): BM25 of the text itself
+                    tf = match.Slots(cand, rows).scatter(match.literal(part, term.needle, False)[1])
+                    self._add(res, "phrase", term.text,
+                              self._bm25(tf, self.term_idf.get(t, 0.0), part, cand))
             res.tier += found
+            # A term found as typed has each of its words.
+            for k in term.words:
+                found_words[k] = found_words[k] | found
+        for found in found_words:
+            res.all_words &= found
         if not self.scored:
             return res
         self._proximity(res, part, occs)
