@@ -44,17 +44,17 @@ def ready():
 if point == "parse":  # in a worker process, parsing a file
     real_records = indexing._records
 
-    def records(doc):
+    def records(doc, *args):
         if doc.doc_id == "gen05.txt":
             ready()
-        return real_records(doc)
+        return real_records(doc, *args)
 
     indexing._records = records
 elif point == "write":  # in the main process, adding parsed documents to the writer
     real_open = indexing.open_writer
 
-    def open_writer(ix, limitmb):
-        writer = real_open(ix, limitmb)
+    def open_writer(ix, limitmb, *args):
+        writer = real_open(ix, limitmb, *args)
         real_add, count = writer.add_document, [0]
 
         def add(**fields):
@@ -76,10 +76,10 @@ elif point == "worker-dies":
     import os, signal
     real_records = indexing._records
 
-    def records(doc):
+    def records(doc, *args):
         if doc.doc_id == "gen05.txt":
             os.kill(os.getpid(), signal.SIGKILL)
-        return real_records(doc)
+        return real_records(doc, *args)
 
     indexing._records = records
 cli.main(sys.argv[2:], prog_name="policy-search")
