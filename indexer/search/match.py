@@ -63,8 +63,15 @@ class Occ:
         return cls(_EMPTY, z, z, z, _EMPTY, _EMPTY)
 
 
-def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
-    """The row of each unit position."""
+def rows_of(part: Part, positions: np.ndarray, ascending: bool = False) -> np.ndarray:
+    """The row of each unit position.
+
+    For many ascending positions (a common character) the rows' starts are looked up
+    among the positions instead: a search per row, not per position.
+    """
+    if ascending and len(positions) > part.rows:
+        first = np.searchsorted(positions, part.row_starts)
+        return np.repeat(np.arange(part.rows, dtype=np.int64), np.diff(first))
     return np.searchsorted(part.row_starts, positions, side="right") - 1
 
 
@@ -109,7 +116,7 @@ def aggregate(part: Part, pos: np.ndarray, whole: np.ndarray, inside: np.ndarray
     """Classified positions (ascending) as an :class:`Occ` with per-row counts."""
     if not len(pos):
         return Occ.empty()
-    rows = rows_of(part, pos)  # ascending, as the positions are
+    rows = rows_of(part, pos, ascending=True)
     first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
 
     def count(flags: np.ndarray) -> np.ndarray:
@@ -123,7 +130,21 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
     pos = part.positions(needle, exact)
     if not len(pos):
         return _EMPTY, np.zeros(0, dtype=np.int32)
-    uniq, counts = np.unique(rows_of(part, pos), return_counts=True)
+    if len(pos) > part.rows:
+        # Many occurrences (a common character): count them per row from a search
+        # per row among the sorted positions.
+        if len(needle) == 1:
+            pos = np.sort(pos)
+        counts = np.diff(np.searchsorted(pos, part.row_starts))
+        uniq = np.flatnonzero(counts)
+        return uniq, counts[uniq].astype(np.int32)
+    rows = rows_of(part, pos)
+    if len(rows) * 8 > part.rows:
+        # Many occurrences (a common character): counting beats sorting.
+        counts = np.bincount(rows, minlength=part.rows)
+        uniq = np.flatnonzero(counts)
+        return uniq, counts[uniq].astype(np.int32)
+    uniq, counts = np.unique(rows, return_counts=True)
     return uniq, counts.astype(np.int32)
 
 

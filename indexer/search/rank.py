@@ -88,6 +88,7 @@ class Ranker:
         self.filters = filters
         self.scored = scored
         self.total_paragraphs = max(snap._paragraphs, 1)
+        self._literals: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     # -- per part ------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class Ranker:
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
         # IDF of the free terms that have no words, from the paragraphs that have them.
         self.term_idf = {
-            t: idf(sum(int(np.count_nonzero(v.alive[match.literal(v.part, term.needle, False)[0]]))
+            t: idf(sum(int(np.count_nonzero(v.alive[self.literal(v.part, term.needle, False)[0]]))
                        for v in views), self.total_paragraphs)
             for t, term in enumerate(plan.terms) if not term.words}
         term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
@@ -113,6 +114,14 @@ class Ranker:
             if res is not None:
                 out.append(res)
         return out
+
+    def literal(self, part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`match.literal`, computed once per part and needle for this query."""
+        key = (id(part), needle, exact)
+        found = self._literals.get(key)
+        if found is None:
+            found = self._literals[key] = match.literal(part, needle, exact)
+        return found
 
     def _word_idf(self, k: int, views, occs) -> float:
         strong = anyhow = 0
@@ -152,7 +161,7 @@ class Ranker:
             return match._EMPTY, None
         if term.field == "word":
             return match.whole_words(part, needle)
-        rows, tf = match.literal(part, needle, term.quoted)
+        rows, tf = self.literal(part, needle, term.quoted)
         if term.quoted or term.required:
             return rows, tf
         # An unquoted OR alternative: as typed, or all of its words apart.
@@ -160,10 +169,10 @@ class Ranker:
         if len(words) > 1:
             together = None
             for w in words:
-                r, _ = match.literal(part, units(w), True)
+                r, _ = self.literal(part, units(w), True)
                 together = r if together is None else match.intersect(together, r)
             rows = match.union([rows, together])
-            lit_rows, lit_tf = match.literal(part, needle, False)
+            lit_rows, lit_tf = self.literal(part, needle, False)
             tf = match.Slots(rows, lit_rows).scatter(lit_tf) + 0.5
         # A thesaurus name: its equivalents too (indexer.search.expand).
         return expand.with_alternatives(part, rows, tf, snap.thesaurus, term.text,
@@ -186,7 +195,7 @@ class Ranker:
         elif plan.words or plan.terms:
             # Any word, or a free term as typed (the literal guarantee).
             cand = match.union([o.rows for o in occs]
-                               + [match.literal(part, t.needle, False)[0] for t in plan.terms],
+                               + [self.literal(part, t.needle, False)[0] for t in plan.terms],
                                part.rows)
         else:
             cand = np.flatnonzero(view.alive)  # filters only: browse
@@ -231,14 +240,14 @@ class Ranker:
                     and len(term.needle) > 1:
                 found = found_words[term.words[0]]
             else:
-                rows, _ = match.literal(part, term.needle, False)
+                rows, _ = self.literal(part, term.needle, False)
                 in_text = match.Slots(cand, rows).mask()
                 found = in_text | term_title[t][doc_rank]
                 if self.scored and term.words:
                     bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
                     self._add(res, "phrase", term.text, np.where(in_text, bonus, 0.0))
                 elif self.scored:  # no words (punctuation, symbols): BM25 of the text itself
-                    tf = match.Slots(cand, rows).scatter(match.literal(part, term.needle, False)[1])
+                    tf = match.Slots(cand, rows).scatter(self.literal(part, term.needle, False)[1])
                     self._add(res, "phrase", term.text,
                               self._bm25(tf, self.term_idf.get(t, 0.0), part, cand))
             res.tier += found
@@ -251,7 +260,7 @@ class Ranker:
             return res
         self._proximity(res, part, occs)
         if plan.whole:
-            rows, _ = match.literal(part, units(plan.whole), False)
+            rows, _ = self.literal(part, units(plan.whole), False)
             bonus = WHOLE_W * sum(self.word_idf)
             self._add(res, "whole", plan.whole,
                       np.where(match.Slots(cand, rows).mask(), bonus, 0.0))
