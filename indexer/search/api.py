@@ -161,6 +161,7 @@ class _Snapshot:
             for doc_id, meta in self._docs.items()
         }
         # Every title in doc_id order, joined, to find a word in all titles at once.
+        self._doc_rank = {d: i for i, d in enumerate(self._doc_order)}
         titles = [self._doc_fields.get(d, {}).get("title", "") for d in self._doc_order]
         self._titles = "\n".join(titles)
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
@@ -545,13 +546,13 @@ class _Snapshot:
     def number_boosts(self, plan: Plan) -> np.ndarray | None:
         """Per document: the boost for a document number the query names, or None."""
         boosts = np.zeros(len(self._doc_order))
-        rank = {d: i for i, d in enumerate(self._doc_order)} if plan.terms else {}
         for term in plan.terms:
             if not any(c.isdigit() for c in term.text):
                 continue
             for doc_id in self.doc_field_matches("doc_number", term.text, True, plan.former):
-                if doc_id in rank:
-                    boosts[rank[doc_id]] += NUMBER_BOOST
+                rank = self._doc_rank.get(doc_id)
+                if rank is not None:
+                    boosts[rank] += NUMBER_BOOST
         return boosts if boosts.any() else None
 
     def highlight_needles(self, query: str) -> list[Needle]:

@@ -98,6 +98,7 @@ class Ranker:
         occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
         self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
+        self.number_boosts = snap.number_boosts(plan)
         # IDF of the free terms that have no words, from the paragraphs that have them.
         self.term_idf = {
             t: idf(sum(int(np.count_nonzero(v.alive[self.literal(v.part, term.needle, False)[0]]))
@@ -274,9 +275,8 @@ class Ranker:
                     else "phrase" if first.quoted else "required")
             self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf), req_idf[k],
                                                    part, cand))
-        boosts = self.snap.number_boosts(plan)
-        if boosts is not None:
-            self._add(res, "number", "", boosts[doc_rank])
+        if self.number_boosts is not None:
+            self._add(res, "number", "", self.number_boosts[doc_rank])
         return res
 
     # -- scoring ---------------------------------------------------------------------
