@@ -25,7 +25,7 @@ from ..store import (
     open_whoosh,
     read_meta,
 )
-from . import query as q
+from . import authority, query as q
 from . import refine  # proximity and refine (within) filter the candidates
 from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
@@ -163,6 +163,11 @@ class _Snapshot:
         # Every title in doc_id order, joined, to find a word in all titles at once.
         self._doc_rank = {d: i for i, d in enumerate(self._doc_order)}
         titles = [self._doc_fields.get(d, {}).get("title", "") for d in self._doc_order]
+        classes = [authority.classify(self._docs.get(d, {}).get("issuer"),
+                                      self._docs.get(d, {}).get("title"))
+                   for d in self._doc_order]
+        self._levels = np.array([c[0] for c in classes], dtype=np.int64)
+        self._places = frozenset(p for c in classes for p in c[1])
         self._titles = "\n".join(titles)
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
         self._field_cache: dict = {}
@@ -401,6 +406,14 @@ class _Snapshot:
         if total:
             doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
             score = score + doc_part
+        # Level of authority: central before provincial before local documents,
+        # unless the query names a place.
+        level_part = np.zeros(total)
+        if total and plan.words and not authority.names_place(
+                [w.text for w in plan.words] + [t.text for t in plan.terms], self._places):
+            factor = np.asarray(authority.FACTORS)[self._levels[doc]]
+            level_part = score * (factor - 1.0)
+            score = score + level_part
         # Sort keys, most significant last (np.lexsort); equal paragraphs in
         # document id and paragraph order, however the segments are laid out.
         if sort == "date":
@@ -422,6 +435,10 @@ class _Snapshot:
                 why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
                 why["parts"].append({"kind": "document", "text": "",
                                      "score": round(float(doc_part[i]), 4)})
+                if level_part[i]:
+                    why["parts"].append({"kind": "authority",
+                                         "text": authority.LABELS[self._levels[doc[i]]],
+                                         "score": round(float(level_part[i]), 4)})
                 why["score"] = round(float(score[i]), 4)
                 if plan.expanded:
                     why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
