@@ -25,8 +25,11 @@ from ..store import (
     open_whoosh,
     read_meta,
 )
-from . import authority, query as q
-from . import refine  # proximity and refine (within) filter the candidates
+from . import (
+    authority,
+    refine,  # proximity and refine (within) filter the candidates
+)
+from . import query as q
 from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
