@@ -111,6 +111,21 @@ def test_html_damaged():
     assert str(info.value) == f"{FORMATS / 'damaged.html'}: binary data (NUL bytes), not a text file"
 
 
+def test_html_whole_body_when_the_extractor_finds_nothing(monkeypatch):
+    import trafilatura
+
+    def nothing(tree, **options):
+        for child in list(tree.find("body")):  # it prunes the tree it is given
+            child.drop_tree()
+        return None
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", nothing)
+    doc = read_file(FORMATS / "nocharset_gbk.htm")
+    assert [p.text for p in doc.paragraphs] == [
+        "各地人力资源社会保障部门：", "现就做好就业工作通知如下。", "一、加强组织领导", "各地要高度重视。",
+        "地区 | 人数", "北京 | 120"]
+
+
 # --- DOCX ----------------------------------------------------------------------
 
 def test_docx_headings_table_text_box_and_properties():
@@ -176,6 +191,36 @@ def test_docx_without_document_xml(tmp_path):
     with pytest.raises(IngestError) as info:
         read_file(path)
     assert str(info.value) == f"{path}: damaged Word file (no word/document.xml)"
+
+
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:latentStyles><w:lsdException w:name="heading 1" w:uiPriority="9"/></w:latentStyles>'
+    '<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/></w:style>'
+    "<w:style w:type='paragraph' w:styleId='a3'><w:name w:val='Normal'/></w:style>"
+    '<w:style w:type="paragraph" w:styleId="Outline"><w:name w:val="我的标题"/>'
+    '<w:pPr><w:outlineLvl w:val="1"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="Empty"/>'
+    '<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>'
+    "</w:styles>").encode()
+
+
+def test_docx_heading_styles_parse_only_the_styles_used():
+    from indexer.ingest.readers import docx
+
+    # Chinese Word names headings by number (styleId "1", name "heading 1"); an
+    # outline level makes any style a heading; Title is a heading but not used here.
+    assert docx._style_elements(_STYLES, {"1", "Empty"}) == (
+        b'<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b'<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/></w:style>'
+        b'<w:style w:type="paragraph" w:styleId="Empty"/></w:styles>')
+    zf = zipfile.ZipFile(io.BytesIO(_zip({"word/styles.xml": _STYLES})))
+    assert docx._heading_styles(zf, {"1", "a3", "Outline", "Empty"}) == {"1", "Outline"}
+    # A style the file does not define: the whole file is parsed, same answer.
+    assert docx._style_elements(_STYLES, {"1", "Missing"}) is None
+    assert docx._heading_styles(zf, {"1", "Missing"}) == {"1"}
+    assert docx._heading_styles(zf, set()) == set()
 
 
 # --- PDF -----------------------------------------------------------------------

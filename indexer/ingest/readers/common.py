@@ -100,6 +100,11 @@ _HEADING_NUMBERED = re.compile(rf"^(?:[{_CN[:10]}]{{1,3}}、|第[{_CN}\d]+[章�
 _HEADING_SUB = re.compile(rf"^[(（][{_CN[:10]}]{{1,3}}[)）]")
 _ARTICLE = re.compile(rf"^第[{_CN}\d]+条")
 _SENTENCE = re.compile(r"[。；;，,！!？?]")
+_ITEM_NUMBER = re.compile(r"^\d{1,2}[.、．]\D")
+
+
+#: Numbering patterns look at the start of a line only: this many characters are folded.
+_PREFIX = 12
 
 
 def numbered_heading(text: str, sub: bool = False) -> bool:
@@ -110,19 +115,21 @@ def numbered_heading(text: str, sub: bool = False) -> bool:
     """
     if len(text) > 60:  # cheap test first: most paragraphs are long
         return False
-    folded = fold_chars(text).strip(STRIP)
-    if len(folded) > 40 or _SENTENCE.search(folded):
+    text = text.strip(STRIP)
+    # _SENTENCE has the full-width and the ASCII marks: no need to fold for it
+    if len(text) > 40 or _SENTENCE.search(text):
         return False
-    if _HEADING_NUMBERED.match(folded):
+    head = fold_chars(text[:_PREFIX])
+    if _HEADING_NUMBERED.match(head):
         return True
-    return sub and bool(_HEADING_SUB.match(folded) or _ARTICLE.fullmatch(folded))
+    return sub and bool(_HEADING_SUB.match(head) or _ARTICLE.fullmatch(fold_chars(text)))
 
 
 def starts_item(text: str) -> bool:
     """A line that opens a numbered item or an article: never a continuation."""
-    folded = fold_chars(text).lstrip(STRIP)
-    return bool(_HEADING_NUMBERED.match(folded) or _HEADING_SUB.match(folded)
-                or _ARTICLE.match(folded) or re.match(r"^\d{1,2}[.、．]\D", folded))
+    head = fold_chars(text.lstrip(STRIP)[:_PREFIX])
+    return bool(_HEADING_NUMBERED.match(head) or _HEADING_SUB.match(head)
+                or _ARTICLE.match(head) or _ITEM_NUMBER.match(head))
 
 
 # --- joining wrapped lines ---------------------------------------------------

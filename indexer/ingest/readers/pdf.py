@@ -47,9 +47,12 @@ class PdfLine:
     size: float = 0.0
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def _width(text: str) -> int:
     """Display width: CJK and full-width characters count 2."""
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 def _page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[list, list, list]:
