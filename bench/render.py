@@ -184,6 +184,9 @@ def _wrap(text: str, width: float, size: float, indent: float) -> list[str]:
         if w is None:
             w = _WIDTHS[ch] = stringWidth(ch, "WQY", 1000)
         w = w * size / 1000
+        if ch == " " and current and used + w > avail + 1e-6:
+            current += ch  # a space at a break hangs at the line's end, as typesetters do
+            continue
         if current and used + w > avail + 1e-6:
             lines.append(current)
             current, used, avail = "", 0.0, width

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, SEED
+from .conftest import SEED, copy_seeds
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    copy_seeds(corpus)
     (corpus / "xss.txt").write_text(
         "标题: 测试<script>window.__xss=1</script>文件\n"
         "正文<img src=x onerror=\"window.__xss=2\">稳岗返还<script>alert(1)</script>。\n",

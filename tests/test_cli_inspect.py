@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 
-from .conftest import CORPUS, SEED
+from .conftest import CORPUS, RENDERED, SEED
 
 
 def test_inspect_json_shape():
@@ -32,7 +32,7 @@ def test_inspect_folder_one_line_per_document():
     result = CliRunner().invoke(main, ["inspect", "--json", str(CORPUS)])
     assert result.exit_code == 0
     ids = [json.loads(line)["doc_id"] for line in result.output.splitlines()]
-    assert ids == [SEED[k] for k in sorted(SEED)]
+    assert ids == [SEED[k] for k in sorted(SEED)] + [RENDERED[k] for k in ("html", "docx", "pdf")]
 
 
 def test_inspect_reports_bad_file_and_goes_on(tmp_path):

@@ -111,6 +111,21 @@ def test_html_damaged():
     assert str(info.value) == f"{FORMATS / 'damaged.html'}: binary data (NUL bytes), not a text file"
 
 
+def test_html_whole_body_when_the_extractor_finds_nothing(monkeypatch):
+    import trafilatura
+
+    def nothing(tree, **options):
+        for child in list(tree.find("body")):  # it prunes the tree it is given
+            child.drop_tree()
+        return None
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", nothing)
+    doc = read_file(FORMATS / "nocharset_gbk.htm")
+    assert [p.text for p in doc.paragraphs] == [
+        "各地人力资源社会保障部门：", "现就做好就业工作通知如下。", "一、加强组织领导", "各地要高度重视。",
+        "地区 | 人数", "北京 | 120"]
+
+
 # --- DOCX ----------------------------------------------------------------------
 
 def test_docx_headings_table_text_box_and_properties():
@@ -178,31 +193,49 @@ def test_docx_without_document_xml(tmp_path):
     assert str(info.value) == f"{path}: damaged Word file (no word/document.xml)"
 
 
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:latentStyles><w:lsdException w:name="heading 1" w:uiPriority="9"/></w:latentStyles>'
+    '<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/></w:style>'
+    "<w:style w:type='paragraph' w:styleId='a3'><w:name w:val='Normal'/></w:style>"
+    '<w:style w:type="paragraph" w:styleId="Outline"><w:name w:val="我的标题"/>'
+    '<w:pPr><w:outlineLvl w:val="1"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="Empty"/>'
+    '<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>'
+    "</w:styles>").encode()
+
+
+def test_docx_heading_styles_parse_only_the_styles_used():
+    from indexer.ingest.readers import docx
+
+    # Chinese Word names headings by number (styleId "1", name "heading 1"); an
+    # outline level makes any style a heading; Title is a heading but not used here.
+    assert docx._style_elements(_STYLES, {"1", "Empty"}) == (
+        b'<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b'<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/></w:style>'
+        b'<w:style w:type="paragraph" w:styleId="Empty"/></w:styles>')
+    zf = zipfile.ZipFile(io.BytesIO(_zip({"word/styles.xml": _STYLES})))
+    assert docx._heading_styles(zf, {"1", "a3", "Outline", "Empty"}) == {"1", "Outline"}
+    # A style the file does not define: the whole file is parsed, same answer.
+    assert docx._style_elements(_STYLES, {"1", "Missing"}) is None
+    assert docx._heading_styles(zf, {"1", "Missing"}) == {"1"}
+    assert docx._heading_styles(zf, set()) == set()
+
+
 # --- PDF -----------------------------------------------------------------------
 
 def test_pdf_two_columns_headers_footers_removed_lines_joined():
     doc = read_file(FORMATS / "two_columns.pdf")
-    s000 = seed_texts("000")
-    texts = [p.text for p in doc.paragraphs]
-    # No running header, footer or page number is left.
-    assert not any("新闻发布会" == t[-5:] or "网站" in t or t.startswith("—") for t in texts)
-    # Wrapped lines are joined back; a full line that ends a sentence ends a paragraph
-    # (the text layer cannot tell), so two seed paragraphs come out in pieces.
-    expected = []
-    for text in s000[:12]:
-        for cut in ("四是 职业技能", "推出养老护理", "四是 升级优化"):
-            if cut in text:
-                head, _, tail = text.partition(cut)
-                expected.append(head.rstrip())
-                text = cut + tail
-        expected.append(text)
-    # A space the layout wrapped at is lost ("一是 " at a line end): compare without spaces.
-    assert [re.sub(r"\s", "", t) for t in texts] == [re.sub(r"\s", "", t) for t in expected]
-    assert texts[:5] == s000[:5]
-    assert len(texts) == 15
-    assert [p.page for p in doc.paragraphs] == [1] * 12 + [2] * 3
-    assert meta_of(doc) == {"title": s000[1], "doc_number": None, "issuer": "人力资源社会保障部",
-                            "date": "2025-07-22", "doc_type": "新闻发布会", "topic": None}
+    # Wrapped lines are joined back into the seed's own paragraphs: no running header,
+    # footer or page number is left; a full line that happens to end a sentence
+    # ("…稳定务工规模。" at the right margin) is continued by the next line at the
+    # column's edge; a space the source had at a break ("一是 ") is kept.
+    assert [p.text for p in doc.paragraphs] == seed_texts("000")[:12]
+    assert [p.page for p in doc.paragraphs] == [1] * 9 + [2] * 3
+    assert meta_of(doc) == {"title": seed_texts("000")[1], "doc_number": None,
+                            "issuer": "人力资源社会保障部", "date": "2025-07-22",
+                            "doc_type": "新闻发布会", "topic": None}
 
 
 def test_pdf_reply_paragraphs_pages_and_signature():
@@ -258,7 +291,10 @@ def test_join_lines_rules():
     lines = [("为落实中央经济工作会议精神，按照国务院", True), ("要求制定本方案。", False),
              ("就业是民生之本，为有效应对外部环境变化", True), ("一、总体要求", False),
              ("坚持稳中求进工作总基调，全面落实就业优先", True), ("（一）挖掘潜力", False),
-             ("This line wraps a Latin", True), ("sentence here.", False)]
+             ("This line wraps a Latin", True), ("sentence here.", False),
+             # a closing quote alone does not end a sentence; after 。 it does
+             ("优化“一站办”联动机制，优化“一张表”", True), ("申请材料。", False),
+             ("推动实现“一次申请、全程网办。”", True), ("不断完善退休“一件事”。", False)]
     assert join_lines(lines) == [
         ("为落实中央经济工作会议精神，按照国务院要求制定本方案。", 0),
         ("就业是民生之本，为有效应对外部环境变化", 2),
@@ -266,7 +302,73 @@ def test_join_lines_rules():
         ("坚持稳中求进工作总基调，全面落实就业优先", 4),
         ("（一）挖掘潜力", 5),
         ("This line wraps a Latin sentence here.", 6),
+        ("优化“一站办”联动机制，优化“一张表”申请材料。", 8),
+        ("推动实现“一次申请、全程网办。”", 10),
+        ("不断完善退休“一件事”。", 11),
     ]
+
+
+def test_join_lines_follows_the_layout_where_it_tells():
+    Line = common.Line
+    lines = [Line("基金运行总体平稳。延迟法定退休年龄改革平稳实施。", True, True),
+             # at the left edge of an indented document: continued although the line
+             # before ends a sentence
+             Line("企业职工基本养老保险全国统筹有序推进。 一是 ", True, False),
+             # the source's space at the break is kept
+             Line("重点改革任务稳妥推进，依照刑法", True, False),
+             # a line at the edge that happens to begin like an article is continued
+             Line("第二百八十条第一款的规定处罚，全面推进。", True, False),
+             # a heading drawn at the edge starts a paragraph after the end of a
+             # sentence, even after a full line; inside a sentence it continues it
+             Line("三、工作要求", False, False),
+             Line("落实各项政策，全面认定为民法典第二编", True, True),
+             Line("第六章所称的共有部分：", False, False),
+             # an indented first line (or a gap above) starts a paragraph
+             Line("下一步，我们将继续推进各项改革任务，确保", True, True),
+             Line("落实到位。", False, False),
+             # a short line ends its paragraph whatever the layout says
+             Line("各地要高度重视。", False, None),
+             # where the layout cannot tell, a full line ending a sentence ends it, and a
+             # line that begins like an article starts one
+             Line("一是稳步提升待遇水平，全面落实各项社会保险", True, None),
+             Line("政策措施。", True, None),
+             Line("二是扩大参保覆盖面，依照刑法", True, None),
+             Line("第二百八十条第一款的规定处罚。", False, None)]
+    assert join_lines(lines) == [
+        ("基金运行总体平稳。延迟法定退休年龄改革平稳实施。企业职工基本养老保险全国统筹有序推进。 一是 "
+         "重点改革任务稳妥推进，依照刑法第二百八十条第一款的规定处罚，全面推进。", 0),
+        ("三、工作要求", 4),
+        ("落实各项政策，全面认定为民法典第二编第六章所称的共有部分：", 5),
+        ("下一步，我们将继续推进各项改革任务，确保落实到位。", 7),
+        ("各地要高度重视。", 9),
+        ("一是稳步提升待遇水平，全面落实各项社会保险政策措施。", 10),
+        ("二是扩大参保覆盖面，依照刑法", 12),
+        ("第二百八十条第一款的规定处罚。", 13),
+    ]
+
+
+def test_pdf_layout_starts_from_indents_and_gaps():
+    from indexer.ingest.readers.pdf import PdfLine, layout_starts
+
+    def lines(rows):
+        return [PdfLine(text, x, y, 10.0) for text, x, y in rows]
+
+    # Indented first lines (x 80 against an edge at 60): the indent decides both ways.
+    indented = lines([("第一段首行", 80, 700), ("续行。", 60, 684), ("第二段首行", 80, 668),
+                      ("续行", 60, 652), ("续行。", 60, 636), ("第三段首行", 80, 620),
+                      ("续行", 60, 604), ("续行。", 60, 588)])
+    full = [True, False, True, True, False, True, True, False]
+    assert layout_starts(indented, full, [1] * 8) == [True, False, True, False, False, True,
+                                                      False, False]
+    # Block paragraphs (no indent, a gap between paragraphs): the gap starts one and a
+    # line at the edge says nothing.
+    blocks = lines([("第一段", 60, 700), ("续行。", 60, 684), ("第二段", 60, 660),
+                    ("续行", 60, 644), ("续行。", 60, 628), ("第三段", 60, 604),
+                    ("续行。", 60, 588)])
+    assert layout_starts(blocks, [True, False, True, True, False, True, False], [1] * 7) == [
+        None, None, True, None, None, True, None]
+    # No position from PDFium: nothing is known.
+    assert layout_starts([PdfLine("文字")], [False], [1]) == [None]
 
 
 def test_numbered_headings():

@@ -233,5 +233,5 @@ def test_cli_index_and_search(tmp_path, corpus_copy):
 def test_progress_callback_counts_files(tmp_path):
     seen = []
     indexer.reindex([CORPUS], tmp_path / "ix", progress=lambda d, t, n: seen.append((d, t)))
-    assert seen == [(i, 5) for i in range(1, 6)]
+    assert seen == [(i, 8) for i in range(1, 9)]  # the default corpus: seeds and renderings
     assert Path(tmp_path / "ix" / "current").is_symlink()

@@ -10,7 +10,6 @@ rebuild.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 
 import indexer
 
-from .conftest import CORPUS, SEED
+from .conftest import SEED, copy_seeds
 
 pytestmark = pytest.mark.slow
 
@@ -87,7 +86,7 @@ cli.main(sys.argv[2:], prog_name="policy-search")
 
 
 def make_corpus(root: Path) -> Path:
-    shutil.copytree(CORPUS, root)
+    copy_seeds(root)
     for i in range(GENERATED):
         (root / f"gen{i:02d}.txt").write_text(
             "".join(f"第{i}号文件第{k}段：稳岗就业技能培训内容{i * 100 + k}。\n" for k in range(20)),

@@ -100,6 +100,11 @@ _HEADING_NUMBERED = re.compile(rf"^(?:[{_CN[:10]}]{{1,3}}、|第[{_CN}\d]+[章�
 _HEADING_SUB = re.compile(rf"^[(（][{_CN[:10]}]{{1,3}}[)）]")
 _ARTICLE = re.compile(rf"^第[{_CN}\d]+条")
 _SENTENCE = re.compile(r"[。；;，,！!？?]")
+_ITEM_NUMBER = re.compile(r"^\d{1,2}[.、．]\D")
+
+
+#: Numbering patterns look at the start of a line only: this many characters are folded.
+_PREFIX = 12
 
 
 def numbered_heading(text: str, sub: bool = False) -> bool:
@@ -110,30 +115,42 @@ def numbered_heading(text: str, sub: bool = False) -> bool:
     """
     if len(text) > 60:  # cheap test first: most paragraphs are long
         return False
-    folded = fold_chars(text).strip(STRIP)
-    if len(folded) > 40 or _SENTENCE.search(folded):
+    text = text.strip(STRIP)
+    # _SENTENCE has the full-width and the ASCII marks: no need to fold for it
+    if len(text) > 40 or _SENTENCE.search(text):
         return False
-    if _HEADING_NUMBERED.match(folded):
+    head = fold_chars(text[:_PREFIX])
+    if _HEADING_NUMBERED.match(head):
         return True
-    return sub and bool(_HEADING_SUB.match(folded) or _ARTICLE.fullmatch(folded))
+    return sub and bool(_HEADING_SUB.match(head) or _ARTICLE.fullmatch(fold_chars(text)))
 
 
 def starts_item(text: str) -> bool:
     """A line that opens a numbered item or an article: never a continuation."""
-    folded = fold_chars(text).lstrip(STRIP)
-    return bool(_HEADING_NUMBERED.match(folded) or _HEADING_SUB.match(folded)
-                or _ARTICLE.match(folded) or re.match(r"^\d{1,2}[.、．]\D", folded))
+    head = fold_chars(text.lstrip(STRIP)[:_PREFIX])
+    return bool(_HEADING_NUMBERED.match(head) or _HEADING_SUB.match(head)
+                or _ARTICLE.match(head) or _ITEM_NUMBER.match(head))
 
 
 # --- joining wrapped lines ---------------------------------------------------
 
-_ENDS_SENTENCE = tuple("。！？；：!?;:”’」』）)】")
+_SENTENCE_END = tuple("。！？；：!?;:")
+#: closing quotes and brackets: they end a sentence only after a sentence end (。”)
+_CLOSERS = "”’」』）)】》〉\"'"
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
-def _glue(left: str, right: str) -> str:
+def ends_sentence(text: str) -> bool:
+    """The text ends a sentence: ``。``, ``！``, ``；``, ``：`` …, also before closing quotes
+    and brackets (``。”``); a closing mark alone (``优化“一张表”``) does not end one."""
+    return text.rstrip(STRIP).rstrip(_CLOSERS).endswith(_SENTENCE_END)
+
+
+def _glue(left: str, right: str, space: bool = False) -> str:
     """Join two wrapped pieces: no space next to CJK or inside a number, one space
-    between Latin words."""
+    between Latin words; ``space`` keeps a space the source had at the break."""
+    if space:
+        return left + " " + right
     if left.endswith("-") and right[:1].islower():
         return left[:-1] + right
     if _CJK.match(left[-1:]) or _CJK.match(right[:1]):
@@ -143,33 +160,69 @@ def _glue(left: str, right: str) -> str:
     return left + " " + right
 
 
-def join_lines(lines: list[tuple[str, bool]]) -> list[tuple[str, int]]:
+@dataclass(frozen=True)
+class Line:
+    """A line of a laid-out page, for :func:`join_lines`.
+
+    ``text`` as the text layer gives it (a space at either end is kept: it is the
+    source's own space where the layout broke the line). ``full``: the line
+    reaches the right margin (the layout wrapped it). ``starts``: what the
+    layout says of the line's start: ``True`` when it starts a paragraph (an
+    indented first line, a gap above it), ``False`` when it cannot (at the left
+    edge of a document whose paragraphs have indented first lines), ``None``
+    when the layout cannot tell.
+    """
+
+    text: str
+    full: bool
+    starts: bool | None = None
+
+
+def join_lines(lines: list[Line] | list[tuple[str, bool]]) -> list[tuple[str, int]]:
     """Join the lines a layout wrapped back into paragraphs.
 
-    ``lines`` are ``(text, full)`` pairs: ``full`` says the line reaches the
-    right margin (the layout wrapped it). A line is continued by the next one
-    when it is full and does not end a sentence, and the next line does not
-    start a heading or a numbered item. Returns ``(paragraph, index of its
-    first line)``.
+    A line continues the paragraph of the line before when that line is full
+    (a short line ends its paragraph), and then:
+
+    - when the layout says where paragraphs start (``Line.starts`` is ``True`` or
+      ``False``), it decides: a line at the left edge continues the paragraph even
+      after a full line that happens to end a sentence, or when it happens to
+      begin with a number (``第二百八十条第一款规定…``); only a heading
+      (:func:`numbered_heading`) drawn at the edge starts one, and a line that
+      ends a sentence is no heading (``…民法典第二编`` / ``第六章所称的共有部分：``);
+    - when it cannot tell (``None``), a line that ends a sentence
+      (:func:`ends_sentence`) ends its paragraph, and a line that starts a
+      heading or a numbered item (:func:`starts_item`) starts one.
+
+    ``lines`` are :class:`Line` objects or ``(text, full)`` pairs. Returns
+    ``(paragraph, index of its first line)``.
     """
     out: list[tuple[str, int]] = []
     current = ""
     start = 0
-    can_continue = False
-    for k, (raw, full) in enumerate(lines):
-        text = raw.strip(STRIP)
+    prev_full = False
+    prev_space = False
+    for k, item in enumerate(lines):
+        line = item if isinstance(item, Line) else Line(*item)
+        text = line.text.strip(STRIP)
         if not text:
             if current:
                 out.append((current, start))
-            current, can_continue = "", False
+            current, prev_full = "", False
             continue
-        if current and can_continue and not starts_item(text):
-            current = _glue(current, text)
+        if line.starts is None:
+            continued = not (ends_sentence(current) or starts_item(text))
+        else:  # the layout says; a heading drawn at the edge still is one
+            continued = line.starts is False and not (numbered_heading(text)
+                                                      and not ends_sentence(text))
+        if current and prev_full and continued:
+            current = _glue(current, text, prev_space or line.text[:1] == " ")
         else:
             if current:
                 out.append((current, start))
             current, start = text, k
-        can_continue = full and not text.endswith(_ENDS_SENTENCE)
+        prev_full = line.full
+        prev_space = line.text[-1:] == " "
     if current:
         out.append((current, start))
     return out

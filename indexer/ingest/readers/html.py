@@ -7,10 +7,11 @@
    cells) becomes labelled header lines for the metadata extractor; ``<meta>``
    tags (``ArticleTitle``, ``PubDate``, ``ContentSource``) are weaker evidence.
 3. The main text is found by trafilatura (boilerplate removal: navigation,
-   headers, footers, share and print links, related links); scripts and styles
-   never count. Paragraphs come from block elements (``<p>``, ``<div>``, runs of
-   ``<br>``), headings from ``<h1>``–``<h6>`` and numbering, table rows as cells
-   joined by `` | ``. If trafilatura finds nothing, the whole body is used.
+   headers, footers, share and print links, related links), given the parsed
+   tree and returning its body element; scripts and styles never count.
+   Paragraphs come from block elements (``<p>``, ``<div>``, runs of ``<br>``),
+   headings from ``<h1>``–``<h6>`` and numbering, table rows as cells joined
+   by `` | ``. If trafilatura finds nothing, the whole body is used.
 """
 
 from __future__ import annotations
@@ -119,31 +120,12 @@ def walk(root) -> list[tuple[str, bool]]:
     return out
 
 
-def _main_text(page: str, tree) -> list[tuple[str, bool]]:
-    import trafilatura
-    from lxml import etree
-
-    xml = trafilatura.extract(page, output_format="xml", include_tables=True, include_comments=False,
-                              include_links=False, include_images=False, favor_recall=True,
-                              deduplicate=False, with_metadata=False)
-    if xml:
-        root = etree.fromstring(xml.encode("utf-8"))
-        main = root.find("main")
-        paragraphs = walk(main if main is not None else root)
-        if paragraphs:
-            return paragraphs
-    body = tree.find("body")
-    return walk(body if body is not None else tree)
-
-
-def read(data: bytes, path: Path) -> ReadResult:
+def _parse(page: str):
+    """The page's tree without scripts and the like, its ``<meta>`` evidence and its
+    metadata tables as header blocks (the tables are taken out of the tree)."""
     import lxml.html
     from lxml import etree
 
-    page, encoding, warnings = _decode(data)
-    if "\x00" in page:
-        raise ReaderError("binary data (NUL bytes), not a web page")
-    page = re.sub(r"^\s*<\?xml[^>]*\?>", "", page)
     try:
         tree = lxml.html.document_fromstring(page)
     except (etree.ParserError, ValueError) as exc:
@@ -163,8 +145,33 @@ def read(data: bytes, path: Path) -> ReadResult:
         if lines:
             header.extend(Block(line, len(header) + 1) for line in lines)
             table.drop_tree()  # not body text, and not for the extractor to see
-    clean = lxml.html.tostring(tree, encoding="unicode")
-    paragraphs = _main_text(clean, tree)
+    return tree, evidence, header
+
+
+def _main_text(tree) -> list[tuple[str, bool]]:
+    """The paragraphs trafilatura finds in ``tree`` (which it prunes in place)."""
+    import trafilatura
+
+    # The tree goes in as parsed and the body element comes out: no serializing
+    # the page for trafilatura to parse again, nor its XML output for us to parse.
+    extracted = trafilatura.bare_extraction(
+        tree, include_tables=True, include_comments=False, include_links=False,
+        include_images=False, favor_recall=True, deduplicate=False, with_metadata=False)
+    body = getattr(extracted, "body", None)
+    return walk(body) if body is not None else []
+
+
+def read(data: bytes, path: Path) -> ReadResult:
+    page, encoding, warnings = _decode(data)
+    if "\x00" in page:
+        raise ReaderError("binary data (NUL bytes), not a web page")
+    page = re.sub(r"^\s*<\?xml[^>]*\?>", "", page)
+    tree, evidence, header = _parse(page)
+    paragraphs = _main_text(tree)
+    if not paragraphs:  # nothing found: the whole body (of a fresh tree: trafilatura pruned this one)
+        tree = _parse(page)[0]
+        body = tree.find("body")
+        paragraphs = walk(body if body is not None else tree)
     blocks = header + [Block(text, len(header) + k + 1, heading=h)
                        for k, (text, h) in enumerate(paragraphs)]
     return ReadResult(blocks, encoding, warnings, evidence)
