@@ -198,7 +198,8 @@ def _wrap(text: str, width: float, size: float, indent: float) -> list[str]:
 
 
 def render_pdf(src: Source, columns: int = 1, header: str = "", footer: str = "",
-               first_page_lines: list[str] | None = None, size: float = 10.5) -> bytes:
+               first_page_lines: list[str] | None = None, size: float = 10.5,
+               compress: bool = True) -> bytes:
     """A4 pages: running header and footer (with 第 N 页 / page numbers), the title
     block on page 1, paragraphs wrapped to ``columns`` columns (first-line indent)."""
     from reportlab.lib.pagesizes import A4
@@ -206,7 +207,7 @@ def render_pdf(src: Source, columns: int = 1, header: str = "", footer: str = ""
 
     font = _font()
     out = BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, invariant=1)
+    c = canvas.Canvas(out, pagesize=A4, invariant=1, pageCompression=1 if compress else 0)
     c.setTitle(src.tags.get("title", ""))
     width, height = A4
     margin, gap, leading = 60.0, 20.0, size * 1.6
@@ -251,6 +252,33 @@ def render_pdf(src: Source, columns: int = 1, header: str = "", footer: str = ""
     c.showPage()
     c.save()
     return out.getvalue()
+
+
+def render_nonbmp_pdf() -> bytes:
+    """A PDF whose text layer holds a character outside the BMP (𠮷, U+20BB7).
+
+    The font has no glyph for it, so 吉 is drawn and its entry in the font's
+    ToUnicode map rewritten; the map's /Ordering name loses four characters, so
+    that the file keeps its length (and its cross-reference table stays right).
+    The first paragraph's second line is full and ends a sentence; the third
+    continues it at the left edge.
+    """
+    import re
+
+    first = "根据工作安排，吉林省就业服务中心会同相关部门开展了专项检查，现将检查情况通报如下：各地"
+    second = "认真落实就业优先政策，全面推进稳岗扩岗工作，各项措施取得明显成效，重点群体就业保持了稳定。"
+    paragraphs = [(first + second + "高校毕业生就业去向落实率稳中有升。", False),
+                  ("下一步，各地要进一步压实责任，确保各项政策措施落地见效。", False)]
+    data = render_pdf(Source(title="", paragraphs=paragraphs), compress=False)
+    entry = re.search(rb"<([0-9A-F]{2})> <5409>\n", data)  # 吉
+    ordering = re.search(rb"/Ordering \((\w{4})", data[:entry.start()] if entry else b"")
+    if entry is None or ordering is None:
+        raise SystemExit("render_nonbmp_pdf: the ToUnicode map is not as expected")
+    out = (data[:ordering.start(1)] + data[ordering.end(1):entry.start()]
+           + b"<" + entry.group(1) + b"> <D842DFB7>\n" + data[entry.end():])
+    if len(out) != len(data):
+        raise SystemExit("render_nonbmp_pdf: length changed")
+    return out
 
 
 def render_scan() -> bytes:
@@ -355,6 +383,7 @@ def make_fixtures(dest: Path = FIXTURES) -> list[Path]:
         Source(title="", paragraphs=s004.paragraphs[:10] + s004.paragraphs[-3:]),
         header="人力资源社会保障部 建议答复"))
     write(dest / "scanned.pdf", render_scan())
+    write(dest / "nonbmp.pdf", render_nonbmp_pdf())
     good = (dest / "reply.pdf").read_bytes()
     write(dest / "damaged.pdf", good[:len(good) // 3])
     write(dest / "sample.ofd", _ofd_like())

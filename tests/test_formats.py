@@ -253,6 +253,16 @@ def test_pdf_reply_paragraphs_pages_and_signature():
                                  "date": "signature", "doc_type": "text"}
 
 
+def test_pdf_character_outside_the_bmp_keeps_the_line_positions():
+    # 𠮷 (U+20BB7) is one Python character but two UTF-16 units in PDFium's text
+    # indices: the boxes of the lines after it must still be their own.
+    doc = read_file(FORMATS / "nonbmp.pdf")
+    assert [(p.text, p.line, p.page) for p in doc.paragraphs] == [
+        ("根据工作安排，𠮷林省就业服务中心会同相关部门开展了专项检查，现将检查情况通报如下：各地认真落实就业优先政策，"
+         "全面推进稳岗扩岗工作，各项措施取得明显成效，重点群体就业保持了稳定。高校毕业生就业去向落实率稳中有升。", 1, 1),
+        ("下一步，各地要进一步压实责任，确保各项政策措施落地见效。", 4, 1)]
+
+
 @pytest.mark.parametrize("name, reason", [
     ("scanned.pdf", "no text layer (scanned PDF; OCR is not supported)"),
     ("damaged.pdf", "damaged PDF file (Failed to load document (PDFium: Data format error).)"),

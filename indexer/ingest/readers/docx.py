@@ -34,33 +34,34 @@ def _parse(data: bytes, name: str):
 
 
 _STYLES_ROOT = re.compile(rb"<(?:([\w.-]+):)?styles\b[^>]*>")
-_STYLE_TAG = re.compile(rb"<(?:([\w.-]+):)?style\s[^>]*?styleId\s*=\s*[\"']([^\"'<>]*)[\"'][^>]*>")
+_STYLE_START = re.compile(rb"<(?:([\w.-]+):)?style\s")
 
 
 def _style_elements(data: bytes, used: set[str]) -> bytes | None:
     """``styles.xml`` cut down to the root and the ``w:style`` elements of the
-    ``used`` styles, found by their start tags; ``None`` when that cannot be done
-    safely (a style not found as written): then the whole file is parsed."""
+    ``used`` styles, found by their ``styleId="…"``; ``None`` when that cannot be
+    done safely (a style not found as written): then the whole file is parsed."""
     root = _STYLES_ROOT.search(data)
     if root is None:
         return None
     pieces = [root.group(0)]
-    found: set[str] = set()
-    for m in _STYLE_TAG.finditer(data, root.end()):
-        sid = m.group(2).decode("utf-8", "replace")
-        if sid not in used:
-            continue
-        end = m.end()
-        if not m.group(0).endswith(b"/>"):
-            close = b"</" + (m.group(1) + b":" if m.group(1) else b"") + b"style>"
-            end = data.find(close, m.end())
+    for sid in sorted(used):
+        raw = sid.encode("utf-8")
+        at = data.find(b'styleId="' + raw + b'"')
+        if at < 0:
+            at = data.find(b"styleId='" + raw + b"'")
+        start = data.rfind(b"<", 0, at) if at > 0 else -1
+        tag = _STYLE_START.match(data, start) if start >= 0 else None
+        end = data.find(b">", at) + 1
+        if tag is None or end <= 0 or b">" in data[start:at]:
+            return None
+        if data[end - 2:end] != b"/>":
+            close = b"</" + (tag.group(1) + b":" if tag.group(1) else b"") + b"style>"
+            end = data.find(close, end)
             if end < 0:
                 return None
             end += len(close)
-        pieces.append(data[m.start():end])
-        found.add(sid)
-    if found != used:
-        return None
+        pieces.append(data[start:end])
     pieces.append(b"</" + (root.group(1) + b":" if root.group(1) else b"") + b"styles>")
     return b"".join(pieces)
 

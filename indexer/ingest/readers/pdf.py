@@ -29,6 +29,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－\s]*\d{1,4}[-—–－\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$", re.I)
 _BREAK = re.compile(r"\r\n|\r|\n")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # PDFium is not thread-safe: one document at a time in this process.
 _LOCK = threading.Lock()
 #: the top and bottom bands of a page where running headers and footers are
@@ -63,6 +64,9 @@ def _page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[
     body: list[PdfLine] = []
     bottom: list[PdfLine] = []
     text = textpage.get_text_range()
+    # PDFium counts text in UTF-16 units: a character outside the BMP (a CJK
+    # extension character, 𠮷) is two of them but one Python character.
+    astral = _ASTRAL.search(text) is not None
     _, low, _, high = page_box
     band = (high - low) * BAND
     rect = pdfium_c.FS_RECTF()
@@ -74,6 +78,8 @@ def _page_lines(textpage, page_box: tuple[float, float, float, float]) -> tuple[
         stripped = line.strip(STRIP)
         if stripped:
             first = pos + (len(line) - len(line.lstrip(STRIP)))
+            if astral:
+                first += len(_ASTRAL.findall(text, 0, first))
             char = pdfium_c.FPDFText_GetCharIndexFromTextIndex(raw, first)
             if char >= 0 and pdfium_c.FPDFText_GetLooseCharBox(raw, char, rect):
                 y = (rect.top + rect.bottom) / 2
