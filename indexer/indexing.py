@@ -54,7 +54,7 @@ from .store import (
     switch_generation,
     write_meta,
 )
-from .writer import open_writer, paragraph_word_starts
+from .writer import documents, open_writer, paragraph_word_starts
 
 Progress = Callable[[int, int, str], None]
 
@@ -239,8 +239,7 @@ def _prepared(jobs: Iterator[_Job], workers: int, lock_fd: int | None = None) ->
 
 def _manifest(ix) -> dict[str, dict]:
     with ix.searcher() as searcher:
-        return {searcher.stored_fields(n)["doc_id"]: searcher.stored_fields(n)["meta"]
-                for n in searcher.document_numbers(kind="d")}
+        return documents(searcher, Path(ix.storage.folder))
 
 
 def _old_manifest(gen: Path) -> dict[str, dict]:

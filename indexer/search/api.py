@@ -25,6 +25,7 @@ from ..store import (
     open_whoosh,
     read_meta,
 )
+from ..writer import documents
 from . import query as q
 from . import refine  # proximity and refine (within) filter the candidates
 from .plan import Plan, load_stopwords, make_plan, relaxed
@@ -147,8 +148,8 @@ class _Snapshot:
         self._searcher = ix.searcher()
         # Closed with close(), or when the last search on a replaced snapshot ends.
         self._closer = weakref.finalize(self, self._searcher.close)
-        self._docs = self._load_documents(self._searcher)
-        self._parts, self._doc_order = self._load_parts(gen, self._searcher)
+        self._parts, self._doc_order, opened = self._load_parts(gen, self._searcher)
+        self._docs = documents(self._searcher, gen, opened)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
@@ -168,21 +169,17 @@ class _Snapshot:
         self._field_cache: dict = {}
         self._cache: OrderedDict = OrderedDict()
 
-    def _load_documents(self, searcher) -> dict[str, dict]:
-        docs = {}
-        for docnum in searcher.document_numbers(kind="d"):
-            stored = searcher.stored_fields(docnum)
-            docs[stored["doc_id"]] = stored["meta"]
-        return docs
-
     @staticmethod
-    def _load_parts(gen: Path, searcher) -> tuple[list[_PartView], list[str]]:
-        """Each segment's character index, with Whoosh's deletions applied, and the
-        document ids of every part in order (what ``_PartView.doc_rank`` counts)."""
+    def _load_parts(gen: Path, searcher) -> tuple[list[_PartView], list[str], dict]:
+        """Each segment's character index, with Whoosh's deletions applied, the
+        document ids of every part in order (what ``_PartView.doc_rank`` counts),
+        and the character indexes by segment id."""
         placed = []
+        opened = {}
         for leaf, offset in searcher.reader().leaf_readers():
             segment = leaf.segment()
             chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
+            opened[segment.segment_id()] = chars
             if chars.rows != leaf.doc_count_all():
                 raise SearchIndexError(
                     f"{chars.path}: {chars.rows} rows for a segment of "
@@ -200,7 +197,7 @@ class _Snapshot:
         for part, base, alive in placed:
             by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
             views.append(_PartView(part, base, alive, by_code[part.doc]))
-        return views, order
+        return views, order, opened
 
     def changed(self) -> bool:
         """True when a reindex committed or switched generation since this snapshot."""
