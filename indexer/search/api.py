@@ -380,7 +380,15 @@ class _Snapshot:
     def _rank(self, plan: Plan, filters: Filters, sort: str, keep: int,
               explain_hits: bool = False) -> _Ranked:
         """All matches at once: the best ``keep`` rows, the totals, the facets."""
-        results = refine.post(self, Ranker(self, plan, filters).run(), plan, filters)
+        ranker = Ranker(self, plan, filters)
+        found = refine.post(self, ranker.run(), plan, filters)
+        # Every candidate counts (totals, facets); only those that can reach the first
+        # ``keep`` places are scored, with every candidate of their documents (the
+        # document context sums them).
+        results = [ranker.score(r, keep_mask) for r, keep_mask in
+                   zip(found, self._worth_scoring(found, sort, keep), strict=True)
+                   if keep_mask is None or keep_mask.any()]
+
         def gather(values) -> np.ndarray:
             return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
 
@@ -391,11 +399,11 @@ class _Snapshot:
         date = gather(lambda r: r.view.part.date[r.rows])
         n = gather(lambda r: r.view.part.n[r.rows])
         doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
-        total = len(docnums)
+        scored = len(docnums)
         # Document context: a paragraph of a document in which many paragraphs match
         # well gains log(1 + the sum of their scores).
-        doc_part = np.zeros(total)
-        if total:
+        doc_part = np.zeros(scored)
+        if scored:
             doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
             score = score + doc_part
         # Sort keys, most significant last (np.lexsort); equal paragraphs in
@@ -406,9 +414,9 @@ class _Snapshot:
         else:
             primary = (tier * 2 + all_words) * _TIER + score
             keys = (n, doc, -date, -score, -all_words, -tier)
-        chosen = np.arange(total)
-        if total > keep:
-            kth = np.partition(primary, total - keep)[total - keep]
+        chosen = np.arange(scored)
+        if scored > keep:
+            kth = np.partition(primary, scored - keep)[scored - keep]
             chosen = np.flatnonzero(primary >= kth)
         order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
         ranked = []
@@ -425,8 +433,35 @@ class _Snapshot:
                 ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
             ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
-        facets, over = facet_counts(results, self.facet_labels)
-        return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
+        facets, over = facet_counts(found, self.facet_labels)
+        total = sum(len(r.rows) for r in found)
+        total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
+        return _Ranked(ranked, total, total_all, facets, over)
+
+    def _worth_scoring(self, found: list, sort: str, keep: int) -> list[np.ndarray | None]:
+        """Per part result: which candidates to score (None: all of them).
+
+        Results are ordered by tier and all-words first (by all-words, date and tier
+        when sorted by date), by score only within those: a candidate below the
+        ``keep``-th best on that key never reaches the first ``keep`` places. The
+        candidates of the documents of those that may are scored too.
+        """
+        total = sum(len(r.rows) for r in found)
+        if total <= keep:
+            return [None] * len(found)
+        if sort == "date":
+            coarse = [r.all_words.astype(np.int64) * 10**12
+                      + r.view.part.date[r.rows].astype(np.int64) * 1000 + r.tier for r in found]
+        else:
+            coarse = [r.tier.astype(np.int64) * 2 + r.all_words for r in found]
+        every = np.concatenate(coarse)
+        kth = np.partition(every, total - keep)[total - keep]
+        if kth == every.min():
+            return [None] * len(found)
+        wanted = np.zeros(len(self._doc_order) + 1, dtype=np.bool_)
+        for r, c in zip(found, coarse, strict=True):
+            wanted[r.view.doc_rank[r.rows[c >= kth]]] = True
+        return [wanted[r.view.doc_rank[r.rows]] for r in found]
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,

@@ -77,10 +77,27 @@ class PartResult:
     components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
     #: per word: where its rows sit among the candidates, and its occurrences (for explain)
     detail: dict[str, tuple] = field(default_factory=dict)
+    #: what :meth:`Ranker.score` needs: the part's word occurrences and required clauses
+    state: tuple | None = None
+
+    def subset(self, keep: np.ndarray) -> PartResult:
+        """The candidates where ``keep`` is set (scores and components with them)."""
+        rows = self.rows[keep]
+        return PartResult(
+            self.view, rows, self.tier[keep], self.all_words[keep], self.score[keep],
+            [(kind, label, values[keep]) for kind, label, values in self.components],
+            {k: (match.Slots(rows, occ.rows), occ) for k, (_, occ) in self.detail.items()},
+            self.state)
 
 
 class Ranker:
-    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`)."""
+    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`).
+
+    :meth:`run` finds every candidate with its tier and whether it has every word;
+    :meth:`score` adds the score components of some of them. Ranking scores only
+    the candidates that can reach the first results (and the rest of their
+    documents): see ``_Snapshot._rank``.
+    """
 
     def __init__(self, snap, plan: Plan, filters: Filters, scored: bool = True):
         self.snap = snap
@@ -96,22 +113,24 @@ class Ranker:
         plan, snap = self.plan, self.snap
         views = snap._parts
         occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
-        self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
-        self.number_boosts = snap.number_boosts(plan)
-        # IDF of the free terms that have no words, from the paragraphs that have them.
-        self.term_idf = {
-            t: idf(sum(int(np.count_nonzero(v.alive[self.literal(v.part, term.needle, False)[0]]))
-                       for v in views), self.total_paragraphs)
-            for t, term in enumerate(plan.terms) if not term.words}
-        term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
+        self.term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
         required = [[self._required(v, r) for r in plan.required] for v in views]
-        req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
-                           for v, rq in zip(views, required, strict=True)),
-                       self.total_paragraphs) for k in range(len(plan.required))]
+        if self.scored:
+            self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
+            self.number_boosts = snap.number_boosts(plan)
+            # IDF of the free terms that have no words, from the paragraphs that have them.
+            self.term_idf = {
+                t: idf(sum(int(np.count_nonzero(
+                    v.alive[self.literal(v.part, term.needle, False)[0]])) for v in views),
+                    self.total_paragraphs)
+                for t, term in enumerate(plan.terms) if not term.words}
+            self.req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
+                                    for v, rq in zip(views, required, strict=True)),
+                                self.total_paragraphs) for k in range(len(plan.required))]
         out = []
         for i, view in enumerate(views):
-            res = self._part(view, occs[i], required[i], req_idf, term_title)
+            res = self._part(view, occs[i], required[i])
             if res is not None:
                 out.append(res)
         return out
@@ -187,7 +206,8 @@ class Ranker:
             return match._EMPTY
         return np.flatnonzero(np.isin(part.doc, codes) & part.is_para)
 
-    def _part(self, view, occs: list[match.Occ], required, req_idf, term_title) -> PartResult | None:
+    def _part(self, view, occs: list[match.Occ], required) -> PartResult | None:
+        """The candidates of one part with their tiers (no scores yet)."""
         plan, part, f = self.plan, view.part, self.filters
         if plan.required:
             cand = required[0][0]
@@ -219,46 +239,68 @@ class Ranker:
         if not len(cand):
             return None
         n = len(cand)
+        # Headings that have each word (the candidates standing under one have it too).
+        headings = [occ.rows[part.heading[occ.rows]] for occ in occs]
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
-                         np.zeros(n))
+                         np.zeros(n, dtype=np.float32), state=(occs, required, headings))
         doc_rank = view.doc_rank[cand]
-        section = part.section[cand]
         found_words = []
-        for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            slots = match.Slots(cand, occ.rows)
-            in_text = slots.mask()
-            in_title = self.title_docs[k][doc_rank]
-            # Headings that have the word; the candidates standing under one.
-            headings = occ.rows[part.heading[occ.rows]]
-            in_heading = match.member(section, headings) if len(headings) else \
-                np.zeros(n, dtype=np.bool_)
-            found_words.append(in_text | in_title | in_heading)
-            if not self.scored:
-                continue
-            self._score_word(res, word, k, occ, slots, in_title, in_heading)
+        for k, occ in enumerate(occs):
+            in_text = match.Slots(cand, occ.rows).mask()
+            found_words.append(in_text | self.title_docs[k][doc_rank]
+                               | self._in_heading(part.section[cand], headings[k]))
         for t, term in enumerate(plan.terms):
-            if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle \
-                    and len(term.needle) > 1:
+            if self._simple(term):
                 found = found_words[term.words[0]]
             else:
                 rows, _ = self.literal(part, term.needle, False)
-                in_text = match.Slots(cand, rows).mask()
-                found = in_text | term_title[t][doc_rank]
-                if self.scored and term.words:
-                    bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
-                    self._add(res, "phrase", term.text, np.where(in_text, bonus, 0.0))
-                elif self.scored:  # no words (punctuation, symbols): BM25 of the text itself
-                    tf = match.Slots(cand, rows).scatter(self.literal(part, term.needle, False)[1])
-                    self._add(res, "phrase", term.text,
-                              self._bm25(tf, self.term_idf.get(t, 0.0), part, cand))
+                found = match.Slots(cand, rows).mask() | self.term_title[t][doc_rank]
             res.tier += found
             # A term found as typed has each of its words.
             for k in term.words:
                 found_words[k] = found_words[k] | found
         for found in found_words:
             res.all_words &= found
-        if not self.scored:
-            return res
+        return res
+
+    def _simple(self, term) -> bool:
+        """A term that is one word of several characters, as typed: found where the word is."""
+        return (len(term.words) == 1 and self.plan.words[term.words[0]].needle == term.needle
+                and len(term.needle) > 1)
+
+    @staticmethod
+    def _in_heading(section: np.ndarray, headings: np.ndarray) -> np.ndarray:
+        if not len(headings):
+            return np.zeros(len(section), dtype=np.bool_)
+        return match.member(section, headings)
+
+    def score(self, res: PartResult, keep: np.ndarray | None = None) -> PartResult:
+        """``res`` (its candidates where ``keep`` is set) with score components."""
+        res = res if keep is None else res.subset(keep)
+        plan, view = self.plan, res.view
+        part = view.part
+        occs, required, headings = res.state
+        cand = res.rows
+        res.score = np.zeros(len(cand))
+        res.components, res.detail = [], {}
+        doc_rank = view.doc_rank[cand]
+        section = part.section[cand]
+        for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
+            slots = match.Slots(cand, occ.rows)
+            in_title = self.title_docs[k][doc_rank]
+            in_heading = self._in_heading(section, headings[k])
+            self._score_word(res, word, k, occ, slots, in_title, in_heading)
+        for t, term in enumerate(plan.terms):
+            if self._simple(term):
+                continue
+            rows, tf = self.literal(part, term.needle, False)
+            slots = match.Slots(cand, rows)
+            if term.words:
+                bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
+                self._add(res, "phrase", term.text, np.where(slots.mask(), bonus, 0.0))
+            else:  # no words (punctuation, symbols): BM25 of the text itself
+                self._add(res, "phrase", term.text,
+                          self._bm25(slots.scatter(tf), self.term_idf.get(t, 0.0), part, cand))
         self._proximity(res, part, occs)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
@@ -273,8 +315,8 @@ class Ranker:
             first = clause.terms[0]
             kind = ("any" if len(clause.terms) > 1 else "word:" if first.field == "word"
                     else "phrase" if first.quoted else "required")
-            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf), req_idf[k],
-                                                   part, cand))
+            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf),
+                                                   self.req_idf[k], part, cand))
         if self.number_boosts is not None:
             self._add(res, "number", "", self.number_boosts[doc_rank])
         return res
