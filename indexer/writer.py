@@ -248,6 +248,8 @@ def documents(searcher, folder: Path, opened: dict | None = None) -> dict[str, d
     out: dict[str, dict] = {}
     for leaf, _ in searcher.reader().leaf_readers():
         segment = leaf.segment()
+        if segment is None:  # an index without segments
+            continue
         chars = (opened or {}).get(segment.segment_id())
         if chars is None:
             try:

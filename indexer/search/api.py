@@ -178,6 +178,8 @@ class _Snapshot:
         opened = {}
         for leaf, offset in searcher.reader().leaf_readers():
             segment = leaf.segment()
+            if segment is None:  # an index without segments (every document removed)
+                continue
             chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
             opened[segment.segment_id()] = chars
             if chars.rows != leaf.doc_count_all():
