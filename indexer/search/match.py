@@ -211,6 +211,17 @@ class Slots:
             hit = cand[at] == rows
             self.at, self.src = at[hit], np.flatnonzero(hit)
 
+    def subset(self, keep: np.ndarray, renumber: np.ndarray | None = None) -> Slots:
+        """The same slots among the candidates where ``keep`` is set
+        (``renumber``: ``np.cumsum(keep) - 1``, when the caller has it)."""
+        out = Slots.__new__(Slots)
+        out.size = int(np.count_nonzero(keep))
+        if renumber is None:
+            renumber = np.cumsum(keep) - 1
+        sel = keep[self.at]
+        out.at, out.src = renumber[self.at[sel]], self.src[sel]
+        return out
+
     def scatter(self, values: np.ndarray, dtype=np.float64) -> np.ndarray:
         out = np.zeros(self.size, dtype=dtype)
         if len(self.at):

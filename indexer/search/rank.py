@@ -77,17 +77,35 @@ class PartResult:
     components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
     #: per word: where its rows sit among the candidates, and its occurrences (for explain)
     detail: dict[str, tuple] = field(default_factory=dict)
-    #: what :meth:`Ranker.score` needs: the part's word occurrences and required clauses
-    state: tuple | None = None
+    #: what :meth:`Ranker.score` needs, found while selecting the candidates
+    state: _State | None = None
 
     def subset(self, keep: np.ndarray) -> PartResult:
         """The candidates where ``keep`` is set (scores and components with them)."""
-        rows = self.rows[keep]
+        renumber = np.cumsum(keep) - 1
         return PartResult(
-            self.view, rows, self.tier[keep], self.all_words[keep], self.score[keep],
+            self.view, self.rows[keep], self.tier[keep], self.all_words[keep], self.score[keep],
             [(kind, label, values[keep]) for kind, label, values in self.components],
-            {k: (match.Slots(rows, occ.rows), occ) for k, (_, occ) in self.detail.items()},
-            self.state)
+            {k: (slots.subset(keep, renumber), occ) for k, (slots, occ) in self.detail.items()},
+            None if self.state is None else self.state.subset(keep, renumber))
+
+
+@dataclass
+class _State:
+    """Per part: the words' occurrences and where they sit among the candidates, the
+    required clauses' rows, the candidates under a heading with each word, and where
+    the free terms' literal rows sit."""
+
+    occs: list[match.Occ]
+    required: list
+    slots: list[match.Slots]
+    in_heading: list[np.ndarray]
+    term_slots: dict[int, match.Slots]
+
+    def subset(self, keep: np.ndarray, renumber: np.ndarray) -> _State:
+        return _State(self.occs, self.required, [s.subset(keep, renumber) for s in self.slots],
+                      [h[keep] for h in self.in_heading],
+                      {t: s.subset(keep, renumber) for t, s in self.term_slots.items()})
 
 
 class Ranker:
@@ -239,22 +257,24 @@ class Ranker:
         if not len(cand):
             return None
         n = len(cand)
-        # Headings that have each word (the candidates standing under one have it too).
-        headings = [occ.rows[part.heading[occ.rows]] for occ in occs]
+        state = _State(occs, required, [match.Slots(cand, occ.rows) for occ in occs], [], {})
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
-                         np.zeros(n, dtype=np.float32), state=(occs, required, headings))
+                         np.zeros(n, dtype=np.float32), state=state)
         doc_rank = view.doc_rank[cand]
+        section = part.section[cand]
         found_words = []
         for k, occ in enumerate(occs):
-            in_text = match.Slots(cand, occ.rows).mask()
-            found_words.append(in_text | self.title_docs[k][doc_rank]
-                               | self._in_heading(part.section[cand], headings[k]))
+            # Under a heading that has the word.
+            state.in_heading.append(self._in_heading(section, occ.rows[part.heading[occ.rows]]))
+            found_words.append(state.slots[k].mask() | self.title_docs[k][doc_rank]
+                               | state.in_heading[k])
         for t, term in enumerate(plan.terms):
             if self._simple(term):
                 found = found_words[term.words[0]]
             else:
                 rows, _ = self.literal(part, term.needle, False)
-                found = match.Slots(cand, rows).mask() | self.term_title[t][doc_rank]
+                state.term_slots[t] = match.Slots(cand, rows)
+                found = state.term_slots[t].mask() | self.term_title[t][doc_rank]
             res.tier += found
             # A term found as typed has each of its words.
             for k in term.words:
@@ -279,22 +299,20 @@ class Ranker:
         res = res if keep is None else res.subset(keep)
         plan, view = self.plan, res.view
         part = view.part
-        occs, required, headings = res.state
+        state = res.state
+        occs, required = state.occs, state.required
         cand = res.rows
         res.score = np.zeros(len(cand))
         res.components, res.detail = [], {}
         doc_rank = view.doc_rank[cand]
-        section = part.section[cand]
         for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            slots = match.Slots(cand, occ.rows)
-            in_title = self.title_docs[k][doc_rank]
-            in_heading = self._in_heading(section, headings[k])
-            self._score_word(res, word, k, occ, slots, in_title, in_heading)
+            self._score_word(res, word, k, occ, state.slots[k], self.title_docs[k][doc_rank],
+                             state.in_heading[k])
         for t, term in enumerate(plan.terms):
             if self._simple(term):
                 continue
-            rows, tf = self.literal(part, term.needle, False)
-            slots = match.Slots(cand, rows)
+            _, tf = self.literal(part, term.needle, False)
+            slots = state.term_slots[t]
             if term.words:
                 bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
                 self._add(res, "phrase", term.text, np.where(slots.mask(), bonus, 0.0))
