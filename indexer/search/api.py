@@ -154,13 +154,22 @@ class _Snapshot:
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
         # Document numbers in canonical form, whatever the index holds (older
-        # indexes stored them as written).
-        self._doc_fields = {
-            doc_id: {name: units(docnumber.canonical(meta[name]) if name == "doc_number"
-                                 else meta[name])
-                     for name in ("title", "doc_number", "issuer") if meta.get(name)}
-            for doc_id, meta in self._docs.items()
-        }
+        # indexes stored them as written). Issuers repeat: each is folded once.
+        issuers: dict[str, str] = {}
+        self._doc_fields = {}
+        for doc_id, meta in self._docs.items():
+            fields = {}
+            if meta.get("title"):
+                fields["title"] = units(meta["title"])
+            if meta.get("doc_number"):
+                fields["doc_number"] = units(docnumber.canonical(meta["doc_number"]))
+            issuer = meta.get("issuer")
+            if issuer:
+                folded = issuers.get(issuer)
+                if folded is None:
+                    folded = issuers[issuer] = units(issuer)
+                fields["issuer"] = folded
+            self._doc_fields[doc_id] = fields
         # Every title in doc_id order, joined, to find a word in all titles at once.
         self._doc_rank = {d: i for i, d in enumerate(self._doc_order)}
         titles = [self._doc_fields.get(d, {}).get("title", "") for d in self._doc_order]
