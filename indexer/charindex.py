@@ -422,6 +422,27 @@ class Part:
         self._is_digit = np.isin(self.alphabet, digit_codes)
         self._codes = {name: {v: i for i, v in enumerate(values)}
                        for name, values in self.tables.items()}
+        self._doc_spans: np.ndarray | None = None
+
+    def doc_rows(self, doc_ids) -> np.ndarray:
+        """The paragraph rows of the documents ``doc_ids`` that this part holds, ascending."""
+        codes = sorted(c for c in (self._codes["docs"].get(d) for d in doc_ids) if c is not None)
+        if not codes:
+            return np.zeros(0, dtype=np.int64)
+        if self._doc_spans is None:
+            # A document's rows are consecutive: where each code's run begins and ends.
+            doc = np.asarray(self.doc)
+            begin = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
+            ends = np.append(begin[1:], len(doc))
+            spans = np.zeros((len(self.tables["docs"]), 2), dtype=np.int64)
+            runs = doc[begin] if len(doc) else doc
+            valid = runs >= 0
+            if len(np.unique(runs[valid])) != int(valid.sum()):
+                raise ValueError("a document's rows are not consecutive in the index")
+            spans[runs[valid]] = np.stack((begin[valid], ends[valid]), axis=1)
+            self._doc_spans = spans
+        rows = np.concatenate([np.arange(*self._doc_spans[c]) for c in codes])
+        return rows[np.asarray(self.is_para)[rows]]
 
     def code(self, table: str, value: str) -> int:
         """The code of ``value`` in a column's table, or -2 when this part has none."""

@@ -216,13 +216,9 @@ class Ranker:
         return expand.with_alternatives(part, rows, tf, snap.thesaurus, term.text,
                                         self.plan.former)
 
-    def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
-        part = view.part
-        wanted = set(doc_ids)
-        codes = [c for c, d in enumerate(part.tables["docs"]) if d in wanted]
-        if not codes:
-            return match._EMPTY
-        return np.flatnonzero(np.isin(part.doc, codes) & part.is_para)
+    @staticmethod
+    def _doc_rows(view, doc_ids: list[str]) -> np.ndarray:
+        return view.part.doc_rows(doc_ids)
 
     def _part(self, view, occs: list[match.Occ], required) -> PartResult | None:
         """The candidates of one part with their tiers (no scores yet)."""
