@@ -168,8 +168,8 @@ def make_query_set(folder: Path, files: list[Path], per_kind: int, questions: in
     out = [dict(q, group="keyword") for q in make_queries(docs, per_kind, seed)]
     for q in out:
         q.pop("target", None)
-    # Rare words: a word of two or more characters that only one paragraph has (at 1×).
-    texts = [units(p.text) for d in docs for p in d.paragraphs]
+    # Rare words: a word of three or more characters found once in the corpus (at 1×).
+    joined = "\n".join(units(p.text) for d in docs for p in d.paragraphs)
     rng = random.Random(seed)
     tok = JiebaTokenizer()
     chosen: list[str] = []
@@ -185,7 +185,8 @@ def make_query_set(folder: Path, files: list[Path], per_kind: int, questions: in
             continue
         word = rng.choice(words)
         needle = units(word)
-        if word in chosen or sum(needle in t for t in texts) != 1:
+        at = joined.find(needle)
+        if word in chosen or at < 0 or joined.find(needle, at + 1) >= 0:
             continue
         chosen.append(word)
     out += [{"group": "rare", "kind": "rare word", "q": w} for w in chosen]
@@ -252,10 +253,14 @@ def main(args) -> int:
         per_kind, questions, rare, seconds = 2, 4, 4, 1.0
     else:
         per_kind, questions, rare, seconds = args.queries, args.questions, args.rare, args.seconds
-    queries = make_query_set(folder, files, per_kind, questions, rare, args.seed)
     DATA.mkdir(parents=True, exist_ok=True)
-    queries_file = DATA / f"scale-queries-{args.seed}.json"
-    queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
+    queries_file = DATA / (f"scale-queries-{len(files)}-{per_kind}-{questions}-{rare}-"
+                           f"{args.seed}.json")
+    if queries_file.exists():  # the same corpus and parameters make the same queries
+        queries = json.loads(queries_file.read_text(encoding="utf-8"))
+    else:
+        queries = make_query_set(folder, files, per_kind, questions, rare, args.seed)
+        queries_file.write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
     result: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
                     "queries": len(queries), "scales": {}}
     scales = ([] if args.skip_1x or args.scale == 1 else [1]) + [args.scale]
