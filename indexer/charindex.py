@@ -371,37 +371,51 @@ def merge(path: Path, sources: Sequence[tuple[CharIndex, Iterable[int]]]) -> Non
 
 def _merged_part(picks, which: np.ndarray, local: np.ndarray) -> tuple[dict, dict]:
     """One part of a merged index: the rows ``local`` of the source parts ``which``."""
-    cps_pieces, bit_pieces, col_pieces = [], [], {k: [] for k in _COLUMNS}
-    tables = {name: _Codes() for name in _TABLES}
-    lengths = []
+    cps_pieces, bit_pieces, lengths = [], [], []
+    cols: dict[str, list] = {k: [] for k in ("is_para", "heading", "n", "date")}
+    coded: dict[str, list] = {name: [] for name in _TABLES}  # (source table, codes) per piece
     for i in np.unique(which).tolist():  # source parts appear in order, each once
         part, _ = picks[i]
         rows = local[which == i]
         begin = part.starts[rows]
         size = part.starts[rows + 1] - begin
         lengths.append(size)
-        total = int(size.sum())
         shift = np.repeat(begin - (np.cumsum(size) - size), size)
-        at = np.arange(total, dtype=np.int64) + shift
+        at = np.arange(int(size.sum()), dtype=np.int64) + shift
         cps_pieces.append(part.alphabet[part.units[at]])
         bit_pieces.append(np.unpackbits(part.wstart)[at])
-        for name in ("is_para", "heading", "n", "date"):
-            col_pieces[name].append(np.asarray(getattr(part, name))[rows])
+        for name in cols:
+            cols[name].append(np.asarray(getattr(part, name))[rows])
         for name, table in _TABLES.items():
-            lut = np.array([tables[name].code(v) for v in part.tables[table]] + [-1],
-                           dtype=np.int32)
-            col_pieces[name].append(lut[np.asarray(getattr(part, name))[rows]])
+            coded[name].append((part.tables[table], np.asarray(getattr(part, name))[rows]))
     starts = np.zeros(len(local) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(lengths), out=starts[1:])
     text = _core(np.concatenate(cps_pieces), starts, np.concatenate(bit_pieces))
-    cols = {k: np.concatenate(v) for k, v in col_pieces.items()}
-    codes = {name: cols[name] for name in _TABLES}
-    return _finish_part(text, cols["is_para"], cols["heading"], cols["n"], cols["date"], codes,
-                        {_TABLES[name]: tables[name].values for name in _TABLES})
+    merged = {k: np.concatenate(v) for k, v in cols.items()}
+    codes, tables = {}, {}
+    for name, pieces in coded.items():
+        codes[name], tables[_TABLES[name]] = _recode(pieces)
+    return _finish_part(text, merged["is_para"], merged["heading"], merged["n"], merged["date"],
+                        codes, tables)
+
+
+def _recode(pieces: list[tuple[list[str], np.ndarray]]) -> tuple[np.ndarray, list[str]]:
+    """Codes of several sources' columns in one table, numbered by first appearance
+    (as :func:`write` numbers them), and that table."""
+    width = max((len(table) for table, _ in pieces), default=0) + 1
+    keys = np.concatenate([i * width + codes.astype(np.int64) + 1
+                           for i, (_, codes) in enumerate(pieces)])
+    uniq, first = np.unique(keys, return_index=True)
+    target = _Codes()
+    new = np.full(len(uniq), -1, dtype=np.int32)
+    for k in np.argsort(first, kind="stable").tolist():
+        piece, code = divmod(int(uniq[k]), width)
+        if code:
+            new[k] = target.code(pieces[piece][0][code - 1])
+    return new[np.searchsorted(uniq, keys)], target.values
 
 
 _TABLES = {"doc": "docs", "issuer": "issuer", "doc_type": "doc_type", "year": "year"}
-_COLUMNS = ("is_para", "heading", "n", "date", *_TABLES)
 
 
 class Part:
