@@ -385,10 +385,11 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
             if not len(codes):
                 continue
             table = r.view.part.tables[name]
-            for code, count in enumerate(np.bincount(codes, minlength=len(table)).tolist()):
-                if count:
-                    for label in (labels(name, table[code]) if labels else (table[code],)):
-                        counts[label] += count
+            per_code = np.bincount(codes)
+            found = np.flatnonzero(per_code)  # the values present, not the whole table
+            for code, count in zip(found.tolist(), per_code[found].tolist(), strict=True):
+                for label in (labels(name, table[code]) if labels else (table[code],)):
+                    counts[label] += count
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out, over
 
