@@ -47,10 +47,10 @@ import numpy as np
 
 from .normalize import fold_chars
 
-#: Units per part (23 bits of position in the sort key).
-PART_UNITS = 1 << 23
-_POS_BITS = 23
-_ID_BITS = 20
+#: Units per part (24 bits of position in the sort key, 19 for each character's id).
+PART_UNITS = 1 << 24
+_POS_BITS = 24
+_ID_BITS = 19
 MAGIC = b"PSCHARS3"  # header last, written part by part
 SUFFIX = ".chars"
 _ALIGN = 64
@@ -180,7 +180,7 @@ def _finish_part(text: dict[str, np.ndarray], is_para, heading, n, date, codes: 
     columns = {"is_para": is_para, "heading": heading & is_para,
                "section": _sections(is_para, heading, codes["doc"]), "n": n, "date": date,
                **codes}
-    return {"rows": rows, "tables": tables}, {**text, **columns}
+    return {"rows": rows, "tables": tables, "id_bits": _ID_BITS}, {**text, **columns}
 
 
 def _build_part(rows: Sequence[Row], texts: Sequence[str] | None = None
@@ -425,6 +425,7 @@ class Part:
         self.base: int = meta["base"]
         self.rows: int = meta["rows"]
         self.tables: dict[str, list[str]] = meta["tables"]
+        self.id_bits: int = meta.get("id_bits", 20)  # bits of a character id in the keys
         for name, arr in arrays.items():
             setattr(self, name, arr)
         self.lengths = (np.diff(self.starts) - 1).astype(np.float64)
@@ -482,7 +483,7 @@ class Part:
         if ids is None:
             return np.zeros(0, dtype=np.int64)
         keys, offsets, order = self.keys, self.offsets, self.order
-        shift = np.int64(_ID_BITS)
+        shift = np.int64(self.id_bits)
         if len(ids) == 1:
             lo, hi = np.searchsorted(keys, [ids[0] << shift, (ids[0] + 1) << shift])
             pos = order[offsets[lo]:offsets[hi]]  # a view: no copy of a common character
