@@ -229,8 +229,11 @@ class Ranker:
                 cand = match.intersect(cand, rows)
         elif plan.words or plan.terms:
             # Any word, or a free term as typed (the literal guarantee).
+            # A term that is one word typed as is has no occurrence the word lacks.
             cand = match.union([o.rows for o in occs]
-                               + [self.literal(part, t.needle, False)[0] for t in plan.terms],
+                               + [self.literal(part, t.needle, False)[0] for t in plan.terms
+                                  if not (self._simple(t)
+                                          and not plan.words[t.words[0]].whole_numbers)],
                                part.rows)
         else:
             cand = np.flatnonzero(view.alive)  # filters only: browse
