@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import charindex, docnumber, settings
-from ..charindex import CharIndex, Part, units
+from .. import docnumber, settings
+from ..charindex import Part, units
 from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
     IndexNotFound,
-    SearchIndexError,
     check_compatible,
     live_generation,
     open_whoosh,
@@ -28,8 +27,9 @@ from ..store import (
 from ..writer import documents
 from . import query as q
 from . import refine  # proximity and refine (within) filter the candidates
+from .parts import PartView, load_parts
 from .plan import Plan, load_stopwords, make_plan, relaxed
-from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
+from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts, worth_scoring
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
 from .snippets import Needle, needle_pattern, snippet
 from .thesaurus import load_thesaurus
@@ -76,16 +76,6 @@ def _date_int(iso: str) -> int:
 
 #: Rankings computed at once: more than one per core only adds memory, not speed.
 _RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
-
-
-@dataclass
-class _PartView:
-    """A part of a segment's character index, placed in the index."""
-
-    part: Part
-    base: int  # Whoosh docnum of the part's first row
-    alive: np.ndarray  # paragraphs not deleted
-    doc_rank: np.ndarray  # per row: its document's place in doc_id order
 
 
 @dataclass
@@ -148,7 +138,7 @@ class _Snapshot:
         self._searcher = ix.searcher()
         # Closed with close(), or when the last search on a replaced snapshot ends.
         self._closer = weakref.finalize(self, self._searcher.close)
-        self._parts, self._doc_order, opened = self._load_parts(gen, self._searcher)
+        self._parts, self._doc_order, opened = load_parts(gen, self._searcher)
         self._docs = documents(self._searcher, gen, opened)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
@@ -177,38 +167,6 @@ class _Snapshot:
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
         self._field_cache: dict = {}
         self._cache: OrderedDict = OrderedDict()
-
-    @staticmethod
-    def _load_parts(gen: Path, searcher) -> tuple[list[_PartView], list[str], dict]:
-        """Each segment's character index, with Whoosh's deletions applied, the
-        document ids of every part in order (what ``_PartView.doc_rank`` counts),
-        and the character indexes by segment id."""
-        placed = []
-        opened = {}
-        for leaf, offset in searcher.reader().leaf_readers():
-            segment = leaf.segment()
-            if segment is None:  # an index without segments (every document removed)
-                continue
-            chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
-            opened[segment.segment_id()] = chars
-            if chars.rows != leaf.doc_count_all():
-                raise SearchIndexError(
-                    f"{chars.path}: {chars.rows} rows for a segment of "
-                    f"{leaf.doc_count_all()} documents; run `policy-search index --rebuild`")
-            deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64) \
-                if segment.has_deletions() else np.zeros(0, dtype=np.int64)
-            for part in chars.parts:
-                alive = np.array(part.is_para, dtype=np.bool_)
-                local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
-                alive[local - part.base] = False
-                placed.append((part, offset + part.base, alive))
-        order = sorted({d for p, _, _ in placed for d in p.tables["docs"]})
-        rank = {d: i for i, d in enumerate(order)}
-        views = []
-        for part, base, alive in placed:
-            by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
-            views.append(_PartView(part, base, alive, by_code[part.doc]))
-        return views, order, opened
 
     def changed(self) -> bool:
         """True when a reindex committed or switched generation since this snapshot."""
@@ -397,7 +355,8 @@ class _Snapshot:
         # ``keep`` places are scored, with every candidate of their documents (the
         # document context sums them).
         results = [ranker.score(r, keep_mask) for r, keep_mask in
-                   zip(found, self._worth_scoring(found, sort, keep), strict=True)
+                   zip(found, worth_scoring(found, sort, keep, len(self._doc_order)),
+                       strict=True)
                    if keep_mask is None or keep_mask.any()]
 
         def gather(values) -> np.ndarray:
@@ -449,31 +408,6 @@ class _Snapshot:
         total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
         return _Ranked(ranked, total, total_all, facets, over)
 
-    def _worth_scoring(self, found: list, sort: str, keep: int) -> list[np.ndarray | None]:
-        """Per part result: which candidates to score (None: all of them).
-
-        Results are ordered by tier and all-words first (by all-words, date and tier
-        when sorted by date), by score only within those: a candidate below the
-        ``keep``-th best on that key never reaches the first ``keep`` places. The
-        candidates of the documents of those that may are scored too.
-        """
-        total = sum(len(r.rows) for r in found)
-        if total <= keep:
-            return [None] * len(found)
-        if sort == "date":
-            coarse = [r.all_words.astype(np.int64) * 10**12
-                      + r.view.part.date[r.rows].astype(np.int64) * 1000 + r.tier for r in found]
-        else:
-            coarse = [r.tier.astype(np.int64) * 2 + r.all_words for r in found]
-        every = np.concatenate(coarse)
-        kth = np.partition(every, total - keep)[total - keep]
-        if kth == every.min():
-            return [None] * len(found)
-        wanted = np.zeros(len(self._doc_order) + 1, dtype=np.bool_)
-        for r, c in zip(found, coarse, strict=True):
-            wanted[r.view.doc_rank[r.rows[c >= kth]]] = True
-        return [wanted[r.view.doc_rank[r.rows]] for r in found]
-
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
                             date_to: str | None = None,
@@ -497,7 +431,7 @@ class _Snapshot:
     def matching_rows(self, query: str, issuer: str | None = None, doc_type: str | None = None,
                       date_from: str | None = None, date_to: str | None = None,
                       scope: str = "any", within: str | None = None,
-                      former: bool = False) -> list[tuple[_PartView, np.ndarray]]:
+                      former: bool = False) -> list[tuple[PartView, np.ndarray]]:
         """Every matching paragraph as (part, local rows), in index order (unranked)."""
         if scope not in ("any", "all"):
             raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")

@@ -69,7 +69,7 @@ class Filters:
 class PartResult:
     """The candidates of one part, with tiers, score components and facet codes."""
 
-    view: object  # the snapshot's _PartView
+    view: object  # a parts.PartView
     rows: np.ndarray
     tier: np.ndarray
     all_words: np.ndarray
@@ -370,6 +370,33 @@ class Ranker:
             bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[j])
             self._add(res, "proximity", f"{words[k].text} {words[j].text}",
                       np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
+
+
+def worth_scoring(found: list[PartResult], sort: str, keep: int,
+                  documents: int) -> list[np.ndarray | None]:
+    """Per part result: which candidates to score (None: all of them).
+
+    Results are ordered by tier and all-words first (by all-words, date and tier
+    when sorted by date), by score only within those: a candidate below the
+    ``keep``-th best on that key never reaches the first ``keep`` places. The
+    candidates of the documents of those that may are scored too.
+    """
+    total = sum(len(r.rows) for r in found)
+    if total <= keep:
+        return [None] * len(found)
+    if sort == "date":
+        coarse = [r.all_words.astype(np.int64) * 10**12
+                  + r.view.part.date[r.rows].astype(np.int64) * 1000 + r.tier for r in found]
+    else:
+        coarse = [r.tier.astype(np.int64) * 2 + r.all_words for r in found]
+    every = np.concatenate(coarse)
+    kth = np.partition(every, total - keep)[total - keep]
+    if kth == every.min():
+        return [None] * len(found)
+    wanted = np.zeros(documents + 1, dtype=np.bool_)
+    for r, c in zip(found, coarse, strict=True):
+        wanted[r.view.doc_rank[r.rows[c >= kth]]] = True
+    return [wanted[r.view.doc_rank[r.rows]] for r in found]
 
 
 def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict[str, int]], str]:
