@@ -3,6 +3,7 @@
     python -m bench                 # the full corpus (3,475 laws): about 15 minutes (mostly the baseline)
     python -m bench --docs 300      # a sample
     python -m bench --smoke         # a tiny run that checks the benchmark itself works
+    python -m bench --scale 10      # LawRefBook ten times over, against 1× (see bench/scale.py)
 
 In one run it measures: a full build (seconds, MB/s, paragraphs/s, index size,
 peak RSS), a reindex with nothing changed, a reindex after adding one document;
@@ -374,7 +375,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20251121)
     parser.add_argument("--smoke", action="store_true", help="tiny run: 20 laws, 5 queries")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--scale", type=int, default=0,
+                        help="copies of LawRefBook in one corpus (bench/scale.py)")
+    parser.add_argument("--skip-1x", action="store_true", help="with --scale: no 1× baseline")
+    parser.add_argument("--questions", type=int, default=90,
+                        help="with --scale: STARD questions (of at most 40 characters)")
+    parser.add_argument("--rare", type=int, default=20, help="with --scale: rare-word queries")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --scale: keep the largest index in bench/data/scale-N/index")
     args = parser.parse_args(argv)
+    if args.scale:
+        from bench import scale
+
+        if args.queries == parser.get_default("queries"):
+            args.queries = 30
+        return scale.main(args)
     if args.smoke:
         args.docs, args.queries, args.seconds = 20, 5, 1.0
 

@@ -24,8 +24,12 @@ most :data:`PART_UNITS` characters:
   ``issuer``, ``doc_type``, ``year``: codes into string tables kept in the header).
 
 Rows are the segment's Whoosh documents in docnum order, so a row number plus
-the segment's offset is the Whoosh docnum. The file is written once, never
-changed, and read through ``mmap``: readers share its pages.
+the segment's offset is the Whoosh docnum. A part ends before a document record
+(a row that is not a paragraph) whenever one fits, so a document's rows share a
+part. The file is written once, part by part (:class:`Writer`: the arrays, then
+a JSON header with their offsets, the string tables and the document records'
+metadata, so opening an index reads no stored fields), never changed, and read
+through ``mmap``: readers share its pages.
 """
 
 from __future__ import annotations
@@ -43,11 +47,11 @@ import numpy as np
 
 from .normalize import fold_chars
 
-#: Units per part (23 bits of position in the sort key).
-PART_UNITS = 1 << 23
-_POS_BITS = 23
-_ID_BITS = 20
-MAGIC = b"PSCHARS2"
+#: Units per part (24 bits of position in the sort key, 19 for each character's id).
+PART_UNITS = 1 << 24
+_POS_BITS = 24
+_ID_BITS = 19
+MAGIC = b"PSCHARS3"  # header last, written part by part
 SUFFIX = ".chars"
 _ALIGN = 64
 
@@ -75,6 +79,8 @@ class Row:
     heading: bool = False
     #: one byte per unit of ``units(text)``: 1 where a word starts (see :func:`word_starts`)
     wstart: bytes = b""
+    #: a document record's metadata (kept in the file's header, read when opening)
+    meta: dict | None = None
 
 
 def word_starts(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
@@ -118,13 +124,9 @@ class _Codes:
         return code
 
 
-def _build_part(rows: Sequence[Row]) -> tuple[dict, dict[str, np.ndarray]]:
-    texts = [units(r.text) if r.is_para else "" for r in rows]
-    joined = "\x00".join(texts) + "\x00"
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    starts = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
+def _core(cps: np.ndarray, starts: np.ndarray, bits: np.ndarray) -> dict[str, np.ndarray]:
+    """The text arrays of a part from its code points (a 0 after each row), the rows'
+    starts and one word-start byte per unit."""
     present = np.bincount(cps, minlength=1) > 0
     alphabet = np.flatnonzero(present).astype(np.uint32)  # alphabet[0] == 0, the separator
     if len(alphabet) >= (1 << _ID_BITS):
@@ -132,7 +134,7 @@ def _build_part(rows: Sequence[Row]) -> tuple[dict, dict[str, np.ndarray]]:
     lut = np.zeros(len(present), dtype=np.uint32)
     lut[alphabet] = np.arange(len(alphabet), dtype=np.uint32)
     ids = lut[cps]
-    del cps, lut
+    del lut
     unit_dtype = np.uint16 if len(alphabet) <= 0xFFFF else np.uint32
     first = ids[:-1].astype(np.uint64)
     combined = ((first << np.uint64(_ID_BITS + _POS_BITS))
@@ -152,89 +154,268 @@ def _build_part(rows: Sequence[Row]) -> tuple[dict, dict[str, np.ndarray]]:
         bounds = np.zeros(1, dtype=np.uint32)
         keys = np.zeros(0, dtype=np.uint64)
     del pair
-    bits = np.ones(len(ids), dtype=np.uint8)  # separators start a word
+    bits = bits.copy()
+    bits[starts[1:] - 1] = 1  # separators start a word
+    return {"alphabet": alphabet, "units": ids.astype(unit_dtype), "starts": starts,
+            "keys": keys, "offsets": bounds, "order": order, "wstart": np.packbits(bits)}
+
+
+def _sections(is_para: np.ndarray, heading: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Per row: the row of the heading it stands under in its document, or -1."""
+    n = len(is_para)
+    idx = np.arange(n, dtype=np.int64)
+    # The last heading strictly before each row, and where each row's document begins.
+    last = np.maximum.accumulate(np.where(heading & is_para, idx, -1)) if n else idx
+    before = np.concatenate(([-1], last[:-1])) if n else idx
+    new_doc = np.ones(n, dtype=np.bool_)
+    new_doc[1:] = doc[1:] != doc[:-1]
+    doc_start = np.maximum.accumulate(np.where(new_doc, idx, 0)) if n else idx
+    out = np.where((before >= doc_start) & is_para, before, -1)
+    return out.astype(np.int32)
+
+
+def _finish_part(text: dict[str, np.ndarray], is_para, heading, n, date, codes: dict,
+                 tables: dict[str, list[str]]) -> tuple[dict, dict[str, np.ndarray]]:
+    rows = len(is_para)
+    columns = {"is_para": is_para, "heading": heading & is_para,
+               "section": _sections(is_para, heading, codes["doc"]), "n": n, "date": date,
+               **codes}
+    return {"rows": rows, "tables": tables, "id_bits": _ID_BITS}, {**text, **columns}
+
+
+def _build_part(rows: Sequence[Row], texts: Sequence[str] | None = None
+                ) -> tuple[dict, dict[str, np.ndarray]]:
+    if texts is None:
+        texts = [units(r.text) if r.is_para else "" for r in rows]
+    joined = "\x00".join(texts) + "\x00"
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    bits = np.ones(len(cps), dtype=np.uint8)  # a row without word starts: every unit
     for row, begin in zip(rows, starts[:-1].tolist(), strict=True):
         if row.is_para and row.wstart:
             bits[begin:begin + len(row.wstart)] = np.frombuffer(row.wstart, dtype=np.uint8)
-    wstart = np.packbits(bits)
-    del bits
-    section = np.full(len(rows), -1, dtype=np.int32)
-    current, current_doc = -1, None
-    for i, row in enumerate(rows):
-        if row.doc_id != current_doc:
-            current, current_doc = -1, row.doc_id
-        if not row.is_para:
-            continue
-        section[i] = current
-        if row.heading:
-            current = i
+    text = _core(cps, starts, bits)
+    del cps, bits
+    count = len(rows)
     docs, issuers, types, years = _Codes(), _Codes(), _Codes(), _Codes()
-    columns = {
-        "is_para": np.fromiter((r.is_para for r in rows), dtype=np.bool_, count=len(rows)),
-        "heading": np.fromiter((r.is_para and r.heading for r in rows), dtype=np.bool_,
-                               count=len(rows)),
-        "section": section,
-        "n": np.fromiter((r.n for r in rows), dtype=np.int32, count=len(rows)),
-        "date": np.fromiter((r.date for r in rows), dtype=np.int32, count=len(rows)),
-        "doc": np.fromiter((docs.code(r.doc_id) for r in rows), dtype=np.int32, count=len(rows)),
+    codes = {
+        "doc": np.fromiter((docs.code(r.doc_id) for r in rows), dtype=np.int32, count=count),
         "issuer": np.fromiter((issuers.code(r.issuer) for r in rows), dtype=np.int32,
-                              count=len(rows)),
+                              count=count),
         "doc_type": np.fromiter((types.code(r.doc_type) for r in rows), dtype=np.int32,
-                                count=len(rows)),
-        "year": np.fromiter((years.code(r.year) for r in rows), dtype=np.int32, count=len(rows)),
+                                count=count),
+        "year": np.fromiter((years.code(r.year) for r in rows), dtype=np.int32, count=count),
     }
-    arrays = {"alphabet": alphabet, "units": ids.astype(unit_dtype), "starts": starts,
-              "keys": keys, "offsets": bounds, "order": order, "wstart": wstart, **columns}
     tables = {"docs": docs.values, "issuer": issuers.values, "doc_type": types.values,
               "year": years.values}
-    return {"rows": len(rows), "tables": tables}, arrays
+    return _finish_part(
+        text, np.fromiter((r.is_para for r in rows), dtype=np.bool_, count=count),
+        np.fromiter((r.is_para and r.heading for r in rows), dtype=np.bool_, count=count),
+        np.fromiter((r.n for r in rows), dtype=np.int32, count=count),
+        np.fromiter((r.date for r in rows), dtype=np.int32, count=count), codes, tables)
 
 
-def _parts(rows: Sequence[Row]) -> Iterable[tuple[int, Sequence[Row]]]:
-    """Consecutive runs of rows with at most :data:`PART_UNITS` units each."""
-    start, size = 0, 0
-    for i, row in enumerate(rows):
-        n = (len(row.text) if row.is_para else 0) + 1
-        if size and size + n > PART_UNITS:
-            yield start, rows[start:i]
-            start, size = i, 0
-        size += n
-    yield start, rows[start:]
+def _cuts(sizes: np.ndarray, boundary: np.ndarray) -> list[int]:
+    """Where to cut rows of ``sizes`` units into parts of at most :data:`PART_UNITS`.
+
+    A part ends before a row where ``boundary`` is set (a document's first row) when
+    one fits, so a document's rows stay in one part; otherwise anywhere.
+    """
+    count = len(sizes)
+    cum = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sizes, out=cum[1:])
+    allowed = np.flatnonzero(boundary)
+    cuts, start = [0], 0
+    while start < count:
+        end = int(np.searchsorted(cum, cum[start] + PART_UNITS, side="right")) - 1
+        if end >= count:
+            end = count
+        elif end <= start:
+            end = start + 1  # one row longer than a part: refused when it is written
+        else:
+            j = int(np.searchsorted(allowed, end, side="right")) - 1
+            if j >= 0 and allowed[j] > start:
+                end = int(allowed[j])
+        cuts.append(end)
+        start = end
+    return cuts
+
+
+class Writer:
+    """Writes a character index file part by part (header at the end: ``PSCHARS3``).
+
+    Only the part being written is in memory. The file appears under its name when
+    :meth:`close` has written it completely (a temporary file is renamed).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._tmp = path.with_name("." + path.name + ".tmp")
+        self._fh = open(self._tmp, "wb")
+        self._fh.write(MAGIC + struct.pack("<Q", 0))
+        self._parts: list[dict] = []
+        self._layout: dict[str, int] = {}
+        self.rows = 0
+        self.units = 0
+        #: (row, doc_id, meta) of the document records, for the header
+        self.docs: list[tuple[int, str, dict]] = []
+
+    def add_part(self, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+        if meta["rows"] and int(arrays["starts"][-1]) > PART_UNITS:
+            raise ValueError("paragraph longer than a part of the character index")
+        meta = dict(meta, base=self.rows, arrays={})
+        fh = self._fh
+        for name, arr in arrays.items():
+            arr = np.ascontiguousarray(arr)
+            pos = -(-fh.tell() // _ALIGN) * _ALIGN
+            fh.write(b"\0" * (pos - fh.tell()))
+            self._layout[f"{len(self._parts)}.{name}"] = pos
+            meta["arrays"][name] = [arr.dtype.str, len(arr)]
+            fh.write(memoryview(arr).cast("B"))
+        self._parts.append(meta)
+        self.rows += meta["rows"]
+        self.units += int(arrays["starts"][-1])
+
+    def close(self) -> None:
+        fh = self._fh
+        header = {"rows": self.rows, "units": self.units, "parts": self._parts,
+                  "layout": self._layout, "docs": self.docs}
+        try:
+            head = json.dumps(header, ensure_ascii=False)
+        except (TypeError, ValueError):  # metadata JSON cannot hold: read from stored fields
+            head = json.dumps(dict(header, docs=None), ensure_ascii=False)
+        at = fh.tell()
+        fh.write(head.encode("utf-8"))
+        fh.seek(len(MAGIC))
+        fh.write(struct.pack("<Q", at))
+        fh.flush()
+        os.fsync(fh.fileno())
+        fh.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._fh.close()
+        self._tmp.unlink(missing_ok=True)
 
 
 def write(path: Path, rows: Sequence[Row]) -> None:
     """Write the character index of ``rows`` to ``path`` (via a temporary file)."""
-    parts_meta = []
-    blobs: list[tuple[str, np.ndarray]] = []
-    for base, chunk in _parts(rows):
-        meta, arrays = _build_part(chunk)
-        if meta["rows"] and int(arrays["starts"][-1]) > PART_UNITS:
-            raise ValueError("paragraph longer than a part of the character index")
-        meta["base"] = base
-        meta["arrays"] = {}
-        for name, arr in arrays.items():
-            meta["arrays"][name] = [arr.dtype.str, len(arr)]
-            blobs.append((f"{len(parts_meta)}.{name}", np.ascontiguousarray(arr)))
-        parts_meta.append(meta)
-    # Lay the arrays out after the header, each aligned.
-    header = {"rows": len(rows), "parts": parts_meta, "layout": {}}
-    offset = 0
-    for name, arr in blobs:
-        header["layout"][name] = offset
-        offset += -(-arr.nbytes // _ALIGN) * _ALIGN
-    head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    data_start = -(-(len(MAGIC) + 8 + len(head)) // _ALIGN) * _ALIGN
-    tmp = path.with_name("." + path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(MAGIC + struct.pack("<Q", len(head)) + head)
-        fh.write(b"\0" * (data_start - fh.tell()))
-        for name, arr in blobs:
-            pos = data_start + header["layout"][name]
-            fh.write(b"\0" * (pos - fh.tell()))
-            fh.write(arr.tobytes())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    texts = [units(r.text) if r.is_para else "" for r in rows]
+    sizes = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+    boundary = np.fromiter((not r.is_para for r in rows), dtype=np.bool_, count=len(rows))
+    out = Writer(path)
+    out.docs = [(i, r.doc_id, r.meta) for i, r in enumerate(rows)
+                if not r.is_para and r.meta is not None]
+    if len(out.docs) != int(boundary.sum()):
+        out.docs = None
+    try:
+        cuts = _cuts(sizes, boundary)
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            out.add_part(*_build_part(rows[lo:hi], texts[lo:hi]))
+        if len(cuts) == 1:  # no rows: one empty part
+            out.add_part(*_build_part([], []))
+        out.close()
+    except BaseException:
+        out.abort()
+        raise
+
+
+def merge(path: Path, sources: Sequence[tuple[CharIndex, Iterable[int]]]) -> None:
+    """Write the character index of a segment merged from ``sources``.
+
+    ``sources`` are (character index, deleted rows) in the order their rows were
+    added to the merged segment; deleted rows are left out, as Whoosh leaves out
+    deleted documents. Built from the sources' arrays, part by part: nothing is
+    read from stored fields or segmented again.
+    """
+    picks = []  # (part, kept local rows)
+    docs: list | None = []
+    base = 0
+    for chars, deleted in sources:
+        dead = np.fromiter(deleted, dtype=np.int64)
+        alive = np.ones(chars.rows, dtype=np.bool_)
+        alive[dead] = False
+        before = np.cumsum(alive) - 1  # new row of each kept row, from this source's start
+        if docs is not None and chars.docs is not None:
+            docs.extend((base + int(before[row]), doc_id, meta)
+                        for row, doc_id, meta in chars.docs if alive[row])
+        else:
+            docs = None
+        base += int(alive.sum())
+        for part in chars.parts:
+            keep = np.ones(part.rows, dtype=np.bool_)
+            local = dead[(dead >= part.base) & (dead < part.base + part.rows)] - part.base
+            keep[local] = False
+            picks.append((part, np.flatnonzero(keep)))
+    sizes = np.concatenate([np.diff(p.starts)[rows] for p, rows in picks] or [np.zeros(0)])
+    boundary = np.concatenate([~p.is_para[rows] for p, rows in picks]
+                              or [np.zeros(0, dtype=np.bool_)])
+    which = np.concatenate([np.full(len(rows), i, dtype=np.int64)
+                            for i, (_, rows) in enumerate(picks)] or [np.zeros(0, np.int64)])
+    local = np.concatenate([rows for _, rows in picks] or [np.zeros(0, dtype=np.int64)])
+    out = Writer(path)
+    out.docs = docs
+    try:
+        cuts = _cuts(sizes.astype(np.int64), boundary)
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            out.add_part(*_merged_part(picks, which[lo:hi], local[lo:hi]))
+        if len(cuts) == 1:
+            out.add_part(*_build_part([], []))
+        out.close()
+    except BaseException:
+        out.abort()
+        raise
+
+
+def _merged_part(picks, which: np.ndarray, local: np.ndarray) -> tuple[dict, dict]:
+    """One part of a merged index: the rows ``local`` of the source parts ``which``."""
+    cps_pieces, bit_pieces, lengths = [], [], []
+    cols: dict[str, list] = {k: [] for k in ("is_para", "heading", "n", "date")}
+    coded: dict[str, list] = {name: [] for name in _TABLES}  # (source table, codes) per piece
+    for i in np.unique(which).tolist():  # source parts appear in order, each once
+        part, _ = picks[i]
+        rows = local[which == i]
+        begin = part.starts[rows]
+        size = part.starts[rows + 1] - begin
+        lengths.append(size)
+        shift = np.repeat(begin - (np.cumsum(size) - size), size)
+        at = np.arange(int(size.sum()), dtype=np.int64) + shift
+        cps_pieces.append(part.alphabet[part.units[at]])
+        bit_pieces.append(np.unpackbits(part.wstart)[at])
+        for name in cols:
+            cols[name].append(np.asarray(getattr(part, name))[rows])
+        for name, table in _TABLES.items():
+            coded[name].append((part.tables[table], np.asarray(getattr(part, name))[rows]))
+    starts = np.zeros(len(local) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(lengths), out=starts[1:])
+    text = _core(np.concatenate(cps_pieces), starts, np.concatenate(bit_pieces))
+    merged = {k: np.concatenate(v) for k, v in cols.items()}
+    codes, tables = {}, {}
+    for name, pieces in coded.items():
+        codes[name], tables[_TABLES[name]] = _recode(pieces)
+    return _finish_part(text, merged["is_para"], merged["heading"], merged["n"], merged["date"],
+                        codes, tables)
+
+
+def _recode(pieces: list[tuple[list[str], np.ndarray]]) -> tuple[np.ndarray, list[str]]:
+    """Codes of several sources' columns in one table, numbered by first appearance
+    (as :func:`write` numbers them), and that table."""
+    width = max((len(table) for table, _ in pieces), default=0) + 1
+    keys = np.concatenate([i * width + codes.astype(np.int64) + 1
+                           for i, (_, codes) in enumerate(pieces)])
+    uniq, first = np.unique(keys, return_index=True)
+    target = _Codes()
+    new = np.full(len(uniq), -1, dtype=np.int32)
+    for k in np.argsort(first, kind="stable").tolist():
+        piece, code = divmod(int(uniq[k]), width)
+        if code:
+            new[k] = target.code(pieces[piece][0][code - 1])
+    return new[np.searchsorted(uniq, keys)], target.values
+
+
+_TABLES = {"doc": "docs", "issuer": "issuer", "doc_type": "doc_type", "year": "year"}
 
 
 class Part:
@@ -244,6 +425,7 @@ class Part:
         self.base: int = meta["base"]
         self.rows: int = meta["rows"]
         self.tables: dict[str, list[str]] = meta["tables"]
+        self.id_bits: int = meta.get("id_bits", 20)  # bits of a character id in the keys
         for name, arr in arrays.items():
             setattr(self, name, arr)
         self.lengths = (np.diff(self.starts) - 1).astype(np.float64)
@@ -255,6 +437,27 @@ class Part:
         self._is_digit = np.isin(self.alphabet, digit_codes)
         self._codes = {name: {v: i for i, v in enumerate(values)}
                        for name, values in self.tables.items()}
+        self._doc_spans: np.ndarray | None = None
+
+    def doc_rows(self, doc_ids) -> np.ndarray:
+        """The paragraph rows of the documents ``doc_ids`` that this part holds, ascending."""
+        codes = sorted(c for c in (self._codes["docs"].get(d) for d in doc_ids) if c is not None)
+        if not codes:
+            return np.zeros(0, dtype=np.int64)
+        if self._doc_spans is None:
+            # A document's rows are consecutive: where each code's run begins and ends.
+            doc = np.asarray(self.doc)
+            begin = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
+            ends = np.append(begin[1:], len(doc))
+            spans = np.zeros((len(self.tables["docs"]), 2), dtype=np.int64)
+            runs = doc[begin] if len(doc) else doc
+            valid = runs >= 0
+            if len(np.unique(runs[valid])) != int(valid.sum()):
+                raise ValueError("a document's rows are not consecutive in the index")
+            spans[runs[valid]] = np.stack((begin[valid], ends[valid]), axis=1)
+            self._doc_spans = spans
+        rows = np.concatenate([np.arange(*self._doc_spans[c]) for c in codes])
+        return rows[np.asarray(self.is_para)[rows]]
 
     def code(self, table: str, value: str) -> int:
         """The code of ``value`` in a column's table, or -2 when this part has none."""
@@ -280,7 +483,7 @@ class Part:
         if ids is None:
             return np.zeros(0, dtype=np.int64)
         keys, offsets, order = self.keys, self.offsets, self.order
-        shift = np.int64(_ID_BITS)
+        shift = np.int64(self.id_bits)
         if len(ids) == 1:
             lo, hi = np.searchsorted(keys, [ids[0] << shift, (ids[0] + 1) << shift])
             pos = order[offsets[lo]:offsets[hi]]  # a view: no copy of a common character
@@ -336,18 +539,20 @@ class CharIndex:
         mm = self._mm
         if mm is None or mm[:len(MAGIC)] != MAGIC:
             raise ValueError(f"{path}: not a character index file")
-        (head_len,) = struct.unpack("<Q", mm[len(MAGIC):len(MAGIC) + 8])
-        header = json.loads(mm[len(MAGIC) + 8:len(MAGIC) + 8 + head_len].decode("utf-8"))
-        data_start = -(-(len(MAGIC) + 8 + head_len) // _ALIGN) * _ALIGN
+        (at,) = struct.unpack("<Q", mm[len(MAGIC):len(MAGIC) + 8])
+        header = json.loads(mm[at:].decode("utf-8"))  # at the end; offsets from the start
         self.rows: int = header["rows"]
         self.parts: list[Part] = []
         for i, meta in enumerate(header["parts"]):
             arrays = {}
             for name, (dtype, count) in meta["arrays"].items():
-                offset = data_start + header["layout"][f"{i}.{name}"]
+                offset = header["layout"][f"{i}.{name}"]
                 arrays[name] = np.frombuffer(mm, dtype=np.dtype(dtype), count=count,
                                              offset=offset)
             self.parts.append(Part(meta, arrays))
+        self.units: int = header["units"]
+        #: (row, doc_id, meta) of every document record, or None (see :class:`Writer`)
+        self.docs: list | None = header["docs"]
 
 
 def file_name(segment_id: str) -> str:

@@ -54,7 +54,7 @@ from .store import (
     switch_generation,
     write_meta,
 )
-from .writer import open_writer, paragraph_word_starts
+from .writer import documents, open_writer, paragraph_word_starts
 
 Progress = Callable[[int, int, str], None]
 
@@ -144,8 +144,6 @@ class _Job:
     path: str
     doc_id: str
     root: str
-    data: bytes
-    digest: str
     user_dicts: tuple[str, ...] = ()
 
 
@@ -158,11 +156,17 @@ def _prepare(job: _Job) -> tuple:
     if _PARENT is not None and os.getppid() != _PARENT:
         os._exit(1)  # the reindex is gone (and PR_SET_PDEATHSIG was not available)
     path = Path(job.path)
+    # Read here, not kept by the reindex since it hashed the file: memory does not
+    # grow with the corpus. The hash stored is that of the bytes parsed.
     try:
-        doc = parse_document(job.data, path, job.doc_id)
+        data = path.read_bytes()
+    except OSError as exc:
+        return ("failed", ReadFailure(str(path), exc.strerror or str(exc)))
+    try:
+        doc = parse_document(data, path, job.doc_id)
     except IngestError as exc:
         return ("failed", ReadFailure(exc.path, exc.reason))
-    doc.content_hash = job.digest
+    doc.content_hash = hash_bytes(data, path)
     apply_sidecar(doc, path)
     records = _records(doc, Segmenter(job.user_dicts))
     records[0]["meta"]["root"] = job.root
@@ -239,8 +243,7 @@ def _prepared(jobs: Iterator[_Job], workers: int, lock_fd: int | None = None) ->
 
 def _manifest(ix) -> dict[str, dict]:
     with ix.searcher() as searcher:
-        return {searcher.stored_fields(n)["doc_id"]: searcher.stored_fields(n)["meta"]
-                for n in searcher.document_numbers(kind="d")}
+        return documents(searcher, Path(ix.storage.folder))
 
 
 def _old_manifest(gen: Path) -> dict[str, dict]:
@@ -367,7 +370,7 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
             if not rebuild and old is not None and old.get("hash") == digest:
                 report.unchanged += 1
                 continue
-            changed.append((source, scope, data, digest))
+            changed.append((source, scope))
 
         def kept(doc_id: str) -> bool:  # a file that failed to read keeps its indexed version
             return any(inside(locations[doc_id], f) for f in scanned.failed_paths)
@@ -428,8 +431,8 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
     if changed:
         # Load the dictionaries once here: forked workers share them.
         segmenter.spans("预热")
-    jobs = (_Job(str(src.path), src.doc_id, str(scope.base), data, digest, user_dicts)
-            for src, scope, data, digest in changed)
+    jobs = (_Job(str(src.path), src.doc_id, str(scope.base), user_dicts)
+            for src, scope in changed)
     writer = None
     try:
         for done, result in enumerate(_prepared(jobs, workers, lock_fd), start=1):

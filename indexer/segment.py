@@ -25,7 +25,12 @@ segmented by jieba itself:
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
+import os
 import re
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -100,29 +105,83 @@ def _dictionary_freqs() -> dict[str, int]:
     return freqs
 
 
-def build_rjieba(dicts: tuple[str, ...]) -> tuple[Any, list[str]]:
-    """An ``rjieba.Jieba`` with ``dicts`` applied as jieba would, and the deleted words."""
+def rjieba_plan(dicts: tuple[str, ...]) -> tuple[list[Entry], int, list[str]]:
+    """What to add to a fresh ``rjieba.Jieba`` so it segments as jieba with ``dicts``:
+    the words with their frequencies, the padding of the total, the deleted words."""
     entries = [entry for path in dicts for entry in read_userdict(path)]
     freqs = jieba_frequencies(entries)
-    engine = rjieba.Jieba()
+    probe = rjieba.Jieba()
     current: dict[str, int] = {}
     main: dict[str, int] | None = None
     deleted: list[str] = []
+    added: list[Entry] = []
     pad = 0
     for (word, _, tag), freq in zip(entries, freqs, strict=True):
         if freq == 0:
             deleted.append(word)
             continue
         old = current.get(word)
-        if old is None and engine.has_word(word):
+        if old is None and probe.has_word(word):
             main = main if main is not None else _dictionary_freqs()
             old = main.get(word, 0)
         pad += old or 0
-        engine.add_word(word, freq, tag or None)
+        added.append((word, freq, tag or None))
         current[word] = freq
+    return added, pad, deleted
+
+
+def _plan_cache(dicts: tuple[str, ...]) -> Path | None:
+    """A file in the temporary folder (as jieba caches its dictionary) named by the
+    dictionaries' contents and the engines' versions."""
+    digest = hashlib.sha256(f"{jieba.__version__} {_rjieba_version()}".encode())
+    for path in dicts:
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            return None
+        digest.update(b"\0")
+    return Path(tempfile.gettempdir()) / f"policy-search-rjieba-{digest.hexdigest()[:20]}.json"
+
+
+def _rjieba_version() -> str:
+    try:
+        return importlib.metadata.version("rjieba")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def build_rjieba(dicts: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """An ``rjieba.Jieba`` with ``dicts`` applied as jieba would, and the deleted words.
+
+    Working out the frequencies loads jieba's own dictionary (two seconds); the
+    result is cached in the temporary folder, so later processes skip it.
+    """
+    cache = _plan_cache(dicts)
+    plan = None
+    if cache is not None and cache.is_file():
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+            plan = [tuple(e) for e in data["added"]], data["pad"], data["deleted"]
+        except (OSError, ValueError, KeyError):
+            plan = None
+    if plan is None:
+        plan = rjieba_plan(dicts)
+        if cache is not None:
+            try:
+                tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+                tmp.write_text(json.dumps({"added": plan[0], "pad": plan[1],
+                                           "deleted": plan[2]}, ensure_ascii=False),
+                               encoding="utf-8")
+                os.replace(tmp, cache)
+            except OSError:
+                pass
+    added, pad, deleted = plan
+    engine = rjieba.Jieba()
+    for word, freq, tag in added:
+        engine.add_word(word, freq, tag)
     if pad:
         engine.add_word(_TOTAL_PAD, pad, None)
-    return engine, deleted
+    return engine, list(deleted)
 
 
 _ENGINES: dict[tuple, tuple[Any, re.Pattern[str] | None]] = {}

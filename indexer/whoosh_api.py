@@ -15,12 +15,12 @@ from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 VERSION = whoosh.versionstring()
 
 __all__ = [
     "ID", "STORED", "VERSION", "FileStorage",
-    "LockError", "Schema", "SegmentReader", "SegmentWriter",
+    "LockError", "PostingPool", "Schema", "SegmentReader", "SegmentWriter",
     "Token", "Tokenizer", "W3Codec", "windex", "wq",
 ]

@@ -108,3 +108,45 @@ def test_frequencies_equal_a_scan(tmp_path_factory, rows, needle, whole):
         pattern += r"(?![0-9])"
     expected = [len(re.findall(f"(?=({pattern}))", units(t))) for t in rows]
     assert got.tolist() == expected
+
+
+def _doc(doc_id: str, texts: list[str], **kw) -> list[Row]:
+    rows = [Row(False, doc_id=doc_id, meta={"title": doc_id})]
+    for n, text in enumerate(texts, start=1):
+        rows.append(Row(True, text, n, kw.get("date", 0), doc_id, kw.get("issuer", ""), "", "",
+                        heading=text.startswith("第"), wstart=bytes([1]) * len(units(text))))
+    return rows
+
+
+def _arrays(ix: CharIndex) -> list[dict]:
+    return [{name: np.asarray(getattr(p, name)).tolist() for name in
+             ("alphabet", "units", "starts", "keys", "offsets", "order", "wstart", "is_para",
+              "heading", "section", "n", "date", "doc", "issuer", "doc_type", "year")}
+            | {"base": p.base, "tables": p.tables} for p in ix.parts]
+
+
+def test_merge_equals_writing_the_rows_kept(tmp_path, monkeypatch):
+    """A merged index (deleted rows left out) is the index of the rows kept, written anew."""
+    monkeypatch.setattr(charindex, "PART_UNITS", 24)
+    a = _doc("a", ["第一章", "稳岗返还", "扩岗"], issuer="国务院") + _doc("b", ["零工市场"], date=2025)
+    b = _doc("c", ["第二章 技能", "稳岗"]) + _doc("d", ["岗位补贴发放"], issuer="人社部")
+    charindex.write(tmp_path / "a.chars", a)
+    charindex.write(tmp_path / "b.chars", b)
+    deleted_a = [4, 5]  # document b (its record and paragraph)
+    charindex.merge(tmp_path / "m.chars", [(CharIndex(tmp_path / "a.chars"), deleted_a),
+                                           (CharIndex(tmp_path / "b.chars"), [])])
+    kept = [r for i, r in enumerate(a) if i not in deleted_a] + b
+    charindex.write(tmp_path / "w.chars", kept)
+    merged, written = CharIndex(tmp_path / "m.chars"), CharIndex(tmp_path / "w.chars")
+    assert len(merged.parts) > 1
+    assert _arrays(merged) == _arrays(written)
+    assert merged.docs == written.docs == [[0, "a", {"title": "a"}], [4, "c", {"title": "c"}],
+                                           [7, "d", {"title": "d"}]]
+
+
+def test_parts_end_at_a_document_when_one_fits(tmp_path, monkeypatch):
+    monkeypatch.setattr(charindex, "PART_UNITS", 16)
+    rows = _doc("a", ["稳岗返还", "扩岗"]) + _doc("b", ["零工市场建设"]) + _doc("c", ["岗"])
+    ix = build(tmp_path, rows)
+    assert [(p.base, p.rows) for p in ix.parts] == [(0, 3), (3, 4)]
+    assert [p.tables["docs"] for p in ix.parts] == [["a"], ["b", "c"]]

@@ -213,8 +213,9 @@ def test_export_columns_and_formats(client, index, seed_index, tmp_path):
     xlsx = client.get("/api/export", query_string={"q": "就业", "format": "xlsx"})
     path = tmp_path / "hits.xlsx"
     path.write_bytes(xlsx.get_data())
-    sheet = load_workbook(path, read_only=True)["hits"]
-    values = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)  # read-only books hold their file open
+    values = list(book["hits"].iter_rows(values_only=True))
+    book.close()
     assert list(values[0]) == list(export.COLUMNS)
     assert [(r[0], r[6]) for r in values[1:]] == index.matching_paragraphs("就业")
     out = tmp_path / "cli.csv"

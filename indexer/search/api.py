@@ -13,25 +13,26 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import charindex, docnumber, settings
-from ..charindex import CharIndex, Part, units
+from .. import docnumber, settings
+from ..charindex import Part, units
 from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
     IndexNotFound,
-    SearchIndexError,
     check_compatible,
     live_generation,
     open_whoosh,
     read_meta,
 )
+from ..writer import documents
 from . import (
     authority,
     refine,  # proximity and refine (within) filter the candidates
 )
 from . import query as q
+from .parts import PartView, load_parts
 from .plan import Plan, load_stopwords, make_plan, relaxed
-from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts
+from .rank import NUMBER_BOOST, Filters, Ranker, explain, facet_counts, worth_scoring
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
 from .snippets import Needle, needle_pattern, snippet
 from .thesaurus import load_thesaurus
@@ -78,16 +79,6 @@ def _date_int(iso: str) -> int:
 
 #: Rankings computed at once: more than one per core only adds memory, not speed.
 _RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
-
-
-@dataclass
-class _PartView:
-    """A part of a segment's character index, placed in the index."""
-
-    part: Part
-    base: int  # Whoosh docnum of the part's first row
-    alive: np.ndarray  # paragraphs not deleted
-    doc_rank: np.ndarray  # per row: its document's place in doc_id order
 
 
 @dataclass
@@ -150,19 +141,28 @@ class _Snapshot:
         self._searcher = ix.searcher()
         # Closed with close(), or when the last search on a replaced snapshot ends.
         self._closer = weakref.finalize(self, self._searcher.close)
-        self._docs = self._load_documents(self._searcher)
-        self._parts, self._doc_order = self._load_parts(gen, self._searcher)
+        self._parts, self._doc_order, opened = load_parts(gen, self._searcher)
+        self._docs = documents(self._searcher, gen, opened)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
         # Document numbers in canonical form, whatever the index holds (older
-        # indexes stored them as written).
-        self._doc_fields = {
-            doc_id: {name: units(docnumber.canonical(meta[name]) if name == "doc_number"
-                                 else meta[name])
-                     for name in ("title", "doc_number", "issuer") if meta.get(name)}
-            for doc_id, meta in self._docs.items()
-        }
+        # indexes stored them as written). Issuers repeat: each is folded once.
+        issuers: dict[str, str] = {}
+        self._doc_fields = {}
+        for doc_id, meta in self._docs.items():
+            fields = {}
+            if meta.get("title"):
+                fields["title"] = units(meta["title"])
+            if meta.get("doc_number"):
+                fields["doc_number"] = units(docnumber.canonical(meta["doc_number"]))
+            issuer = meta.get("issuer")
+            if issuer:
+                folded = issuers.get(issuer)
+                if folded is None:
+                    folded = issuers[issuer] = units(issuer)
+                fields["issuer"] = folded
+            self._doc_fields[doc_id] = fields
         # Every title in doc_id order, joined, to find a word in all titles at once.
         self._doc_rank = {d: i for i, d in enumerate(self._doc_order)}
         titles = [self._doc_fields.get(d, {}).get("title", "") for d in self._doc_order]
@@ -175,40 +175,6 @@ class _Snapshot:
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
         self._field_cache: dict = {}
         self._cache: OrderedDict = OrderedDict()
-
-    def _load_documents(self, searcher) -> dict[str, dict]:
-        docs = {}
-        for docnum in searcher.document_numbers(kind="d"):
-            stored = searcher.stored_fields(docnum)
-            docs[stored["doc_id"]] = stored["meta"]
-        return docs
-
-    @staticmethod
-    def _load_parts(gen: Path, searcher) -> tuple[list[_PartView], list[str]]:
-        """Each segment's character index, with Whoosh's deletions applied, and the
-        document ids of every part in order (what ``_PartView.doc_rank`` counts)."""
-        placed = []
-        for leaf, offset in searcher.reader().leaf_readers():
-            segment = leaf.segment()
-            chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
-            if chars.rows != leaf.doc_count_all():
-                raise SearchIndexError(
-                    f"{chars.path}: {chars.rows} rows for a segment of "
-                    f"{leaf.doc_count_all()} documents; run `policy-search index --rebuild`")
-            deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64) \
-                if segment.has_deletions() else np.zeros(0, dtype=np.int64)
-            for part in chars.parts:
-                alive = np.array(part.is_para, dtype=np.bool_)
-                local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
-                alive[local - part.base] = False
-                placed.append((part, offset + part.base, alive))
-        order = sorted({d for p, _, _ in placed for d in p.tables["docs"]})
-        rank = {d: i for i, d in enumerate(order)}
-        views = []
-        for part, base, alive in placed:
-            by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
-            views.append(_PartView(part, base, alive, by_code[part.doc]))
-        return views, order
 
     def changed(self) -> bool:
         """True when a reindex committed or switched generation since this snapshot."""
@@ -391,7 +357,16 @@ class _Snapshot:
     def _rank(self, plan: Plan, filters: Filters, sort: str, keep: int,
               explain_hits: bool = False) -> _Ranked:
         """All matches at once: the best ``keep`` rows, the totals, the facets."""
-        results = refine.post(self, Ranker(self, plan, filters).run(), plan, filters)
+        ranker = Ranker(self, plan, filters)
+        found = refine.post(self, ranker.run(), plan, filters)
+        # Every candidate counts (totals, facets); only those that can reach the first
+        # ``keep`` places are scored, with every candidate of their documents (the
+        # document context sums them).
+        results = [ranker.score(r, keep_mask) for r, keep_mask in
+                   zip(found, worth_scoring(found, sort, keep, len(self._doc_order)),
+                       strict=True)
+                   if keep_mask is None or keep_mask.any()]
+
         def gather(values) -> np.ndarray:
             return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
 
@@ -402,17 +377,17 @@ class _Snapshot:
         date = gather(lambda r: r.view.part.date[r.rows])
         n = gather(lambda r: r.view.part.n[r.rows])
         doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
-        total = len(docnums)
+        scored = len(docnums)
         # Document context: a paragraph of a document in which many paragraphs match
         # well gains log(1 + the sum of their scores).
-        doc_part = np.zeros(total)
-        if total:
+        doc_part = np.zeros(scored)
+        if scored:
             doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
             score = score + doc_part
         # Level of authority: central before provincial before local documents,
         # unless the query names a place.
-        level_part = np.zeros(total)
-        if total and plan.words and not authority.names_place(
+        level_part = np.zeros(scored)
+        if scored and plan.words and not authority.names_place(
                 [w.text for w in plan.words] + [t.text for t in plan.terms], self._places):
             factor = np.asarray(authority.FACTORS)[self._levels[doc]]
             level_part = score * (factor - 1.0)
@@ -425,9 +400,9 @@ class _Snapshot:
         else:
             primary = (tier * 2 + all_words) * _TIER + score
             keys = (n, doc, -date, -score, -all_words, -tier)
-        chosen = np.arange(total)
-        if total > keep:
-            kth = np.partition(primary, total - keep)[total - keep]
+        chosen = np.arange(scored)
+        if scored > keep:
+            kth = np.partition(primary, scored - keep)[scored - keep]
             chosen = np.flatnonzero(primary >= kth)
         order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
         ranked = []
@@ -448,8 +423,10 @@ class _Snapshot:
                 ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
         else:
             ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
-        facets, over = facet_counts(results, self.facet_labels)
-        return _Ranked(ranked, total, int(np.count_nonzero(all_words)), facets, over)
+        facets, over = facet_counts(found, self.facet_labels)
+        total = sum(len(r.rows) for r in found)
+        total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
+        return _Ranked(ranked, total, total_all, facets, over)
 
     def matching_paragraphs(self, query: str, issuer: str | None = None,
                             doc_type: str | None = None, date_from: str | None = None,
@@ -474,7 +451,7 @@ class _Snapshot:
     def matching_rows(self, query: str, issuer: str | None = None, doc_type: str | None = None,
                       date_from: str | None = None, date_to: str | None = None,
                       scope: str = "any", within: str | None = None,
-                      former: bool = False) -> list[tuple[_PartView, np.ndarray]]:
+                      former: bool = False) -> list[tuple[PartView, np.ndarray]]:
         """Every matching paragraph as (part, local rows), in index order (unranked)."""
         if scope not in ("any", "all"):
             raise QueryError(f"scope: expected 'any' or 'all', got {scope!r}")

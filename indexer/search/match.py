@@ -188,26 +188,44 @@ def member(rows: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 
 
 class Slots:
-    """Where the rows of a smaller sorted set sit among the candidates (also sorted).
+    """Where the rows of one sorted set sit among the candidates (also sorted).
 
-    Looks the smaller set up in the candidates — cost follows the smaller set — and
-    scatters its per-row values to candidate order.
+    Looks the smaller of the two up in the larger — cost follows the smaller set,
+    so a few candidates cost little against a common word and the other way round —
+    and scatters per-row values of ``rows`` to candidate order.
     """
 
     def __init__(self, cand: np.ndarray, rows: np.ndarray):
         self.size = len(cand)
         if not len(rows) or not len(cand):
-            self.at = self.ok = _EMPTY
+            self.at = self.src = _EMPTY
             return
-        at = np.searchsorted(cand, rows)
-        ok = at < len(cand)
-        ok[ok] = cand[at[ok]] == rows[ok]
-        self.at, self.ok = at[ok], ok
+        if len(rows) > len(cand):  # each candidate looked up among the rows
+            at = np.searchsorted(rows, cand)
+            at[at >= len(rows)] = len(rows) - 1
+            hit = rows[at] == cand
+            self.at, self.src = np.flatnonzero(hit), at[hit]
+        else:  # each row looked up among the candidates
+            at = np.searchsorted(cand, rows)
+            at[at >= len(cand)] = len(cand) - 1
+            hit = cand[at] == rows
+            self.at, self.src = at[hit], np.flatnonzero(hit)
+
+    def subset(self, keep: np.ndarray, renumber: np.ndarray | None = None) -> Slots:
+        """The same slots among the candidates where ``keep`` is set
+        (``renumber``: ``np.cumsum(keep) - 1``, when the caller has it)."""
+        out = Slots.__new__(Slots)
+        out.size = int(np.count_nonzero(keep))
+        if renumber is None:
+            renumber = np.cumsum(keep) - 1
+        sel = keep[self.at]
+        out.at, out.src = renumber[self.at[sel]], self.src[sel]
+        return out
 
     def scatter(self, values: np.ndarray, dtype=np.float64) -> np.ndarray:
         out = np.zeros(self.size, dtype=dtype)
         if len(self.at):
-            out[self.at] = values[self.ok]
+            out[self.at] = values[self.src]
         return out
 
     def mask(self) -> np.ndarray:

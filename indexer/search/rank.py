@@ -69,7 +69,7 @@ class Filters:
 class PartResult:
     """The candidates of one part, with tiers, score components and facet codes."""
 
-    view: object  # the snapshot's _PartView
+    view: object  # a parts.PartView
     rows: np.ndarray
     tier: np.ndarray
     all_words: np.ndarray
@@ -77,10 +77,45 @@ class PartResult:
     components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
     #: per word: where its rows sit among the candidates, and its occurrences (for explain)
     detail: dict[str, tuple] = field(default_factory=dict)
+    #: what :meth:`Ranker.score` needs, found while selecting the candidates
+    state: _State | None = None
+
+    def subset(self, keep: np.ndarray) -> PartResult:
+        """The candidates where ``keep`` is set (scores and components with them)."""
+        renumber = np.cumsum(keep) - 1
+        return PartResult(
+            self.view, self.rows[keep], self.tier[keep], self.all_words[keep], self.score[keep],
+            [(kind, label, values[keep]) for kind, label, values in self.components],
+            {k: (slots.subset(keep, renumber), occ) for k, (slots, occ) in self.detail.items()},
+            None if self.state is None else self.state.subset(keep, renumber))
+
+
+@dataclass
+class _State:
+    """Per part: the words' occurrences and where they sit among the candidates, the
+    required clauses' rows, the candidates under a heading with each word, and where
+    the free terms' literal rows sit."""
+
+    occs: list[match.Occ]
+    required: list
+    slots: list[match.Slots]
+    in_heading: list[np.ndarray]
+    term_slots: dict[int, match.Slots]
+
+    def subset(self, keep: np.ndarray, renumber: np.ndarray) -> _State:
+        return _State(self.occs, self.required, [s.subset(keep, renumber) for s in self.slots],
+                      [h[keep] for h in self.in_heading],
+                      {t: s.subset(keep, renumber) for t, s in self.term_slots.items()})
 
 
 class Ranker:
-    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`)."""
+    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`).
+
+    :meth:`run` finds every candidate with its tier and whether it has every word;
+    :meth:`score` adds the score components of some of them. Ranking scores only
+    the candidates that can reach the first results (and the rest of their
+    documents): see ``_Snapshot._rank``.
+    """
 
     def __init__(self, snap, plan: Plan, filters: Filters, scored: bool = True):
         self.snap = snap
@@ -96,22 +131,24 @@ class Ranker:
         plan, snap = self.plan, self.snap
         views = snap._parts
         occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
-        self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
-        self.number_boosts = snap.number_boosts(plan)
-        # IDF of the free terms that have no words, from the paragraphs that have them.
-        self.term_idf = {
-            t: idf(sum(int(np.count_nonzero(v.alive[self.literal(v.part, term.needle, False)[0]]))
-                       for v in views), self.total_paragraphs)
-            for t, term in enumerate(plan.terms) if not term.words}
-        term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
+        self.term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
         required = [[self._required(v, r) for r in plan.required] for v in views]
-        req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
-                           for v, rq in zip(views, required, strict=True)),
-                       self.total_paragraphs) for k in range(len(plan.required))]
+        if self.scored:
+            self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
+            self.number_boosts = snap.number_boosts(plan)
+            # IDF of the free terms that have no words, from the paragraphs that have them.
+            self.term_idf = {
+                t: idf(sum(int(np.count_nonzero(
+                    v.alive[self.literal(v.part, term.needle, False)[0]])) for v in views),
+                    self.total_paragraphs)
+                for t, term in enumerate(plan.terms) if not term.words}
+            self.req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
+                                    for v, rq in zip(views, required, strict=True)),
+                                self.total_paragraphs) for k in range(len(plan.required))]
         out = []
         for i, view in enumerate(views):
-            res = self._part(view, occs[i], required[i], req_idf, term_title)
+            res = self._part(view, occs[i], required[i])
             if res is not None:
                 out.append(res)
         return out
@@ -179,15 +216,12 @@ class Ranker:
         return expand.with_alternatives(part, rows, tf, snap.thesaurus, term.text,
                                         self.plan.former)
 
-    def _doc_rows(self, view, doc_ids: list[str]) -> np.ndarray:
-        part = view.part
-        wanted = set(doc_ids)
-        codes = [c for c, d in enumerate(part.tables["docs"]) if d in wanted]
-        if not codes:
-            return match._EMPTY
-        return np.flatnonzero(np.isin(part.doc, codes) & part.is_para)
+    @staticmethod
+    def _doc_rows(view, doc_ids: list[str]) -> np.ndarray:
+        return view.part.doc_rows(doc_ids)
 
-    def _part(self, view, occs: list[match.Occ], required, req_idf, term_title) -> PartResult | None:
+    def _part(self, view, occs: list[match.Occ], required) -> PartResult | None:
+        """The candidates of one part with their tiers (no scores yet)."""
         plan, part, f = self.plan, view.part, self.filters
         if plan.required:
             cand = required[0][0]
@@ -195,8 +229,11 @@ class Ranker:
                 cand = match.intersect(cand, rows)
         elif plan.words or plan.terms:
             # Any word, or a free term as typed (the literal guarantee).
+            # A term that is one word typed as is has no occurrence the word lacks.
             cand = match.union([o.rows for o in occs]
-                               + [self.literal(part, t.needle, False)[0] for t in plan.terms],
+                               + [self.literal(part, t.needle, False)[0] for t in plan.terms
+                                  if not (self._simple(t)
+                                          and not plan.words[t.words[0]].whole_numbers)],
                                part.rows)
         else:
             cand = np.flatnonzero(view.alive)  # filters only: browse
@@ -219,46 +256,68 @@ class Ranker:
         if not len(cand):
             return None
         n = len(cand)
+        state = _State(occs, required, [match.Slots(cand, occ.rows) for occ in occs], [], {})
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
-                         np.zeros(n))
+                         np.zeros(n, dtype=np.float32), state=state)
         doc_rank = view.doc_rank[cand]
         section = part.section[cand]
         found_words = []
-        for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            slots = match.Slots(cand, occ.rows)
-            in_text = slots.mask()
-            in_title = self.title_docs[k][doc_rank]
-            # Headings that have the word; the candidates standing under one.
-            headings = occ.rows[part.heading[occ.rows]]
-            in_heading = match.member(section, headings) if len(headings) else \
-                np.zeros(n, dtype=np.bool_)
-            found_words.append(in_text | in_title | in_heading)
-            if not self.scored:
-                continue
-            self._score_word(res, word, k, occ, slots, in_title, in_heading)
+        for k, occ in enumerate(occs):
+            # Under a heading that has the word.
+            state.in_heading.append(self._in_heading(section, occ.rows[part.heading[occ.rows]]))
+            found_words.append(state.slots[k].mask() | self.title_docs[k][doc_rank]
+                               | state.in_heading[k])
         for t, term in enumerate(plan.terms):
-            if len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle \
-                    and len(term.needle) > 1:
+            if self._simple(term):
                 found = found_words[term.words[0]]
             else:
                 rows, _ = self.literal(part, term.needle, False)
-                in_text = match.Slots(cand, rows).mask()
-                found = in_text | term_title[t][doc_rank]
-                if self.scored and term.words:
-                    bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
-                    self._add(res, "phrase", term.text, np.where(in_text, bonus, 0.0))
-                elif self.scored:  # no words (punctuation, symbols): BM25 of the text itself
-                    tf = match.Slots(cand, rows).scatter(self.literal(part, term.needle, False)[1])
-                    self._add(res, "phrase", term.text,
-                              self._bm25(tf, self.term_idf.get(t, 0.0), part, cand))
+                state.term_slots[t] = match.Slots(cand, rows)
+                found = state.term_slots[t].mask() | self.term_title[t][doc_rank]
             res.tier += found
             # A term found as typed has each of its words.
             for k in term.words:
                 found_words[k] = found_words[k] | found
         for found in found_words:
             res.all_words &= found
-        if not self.scored:
-            return res
+        return res
+
+    def _simple(self, term) -> bool:
+        """A term that is one word of several characters, as typed: found where the word is."""
+        return (len(term.words) == 1 and self.plan.words[term.words[0]].needle == term.needle
+                and len(term.needle) > 1)
+
+    @staticmethod
+    def _in_heading(section: np.ndarray, headings: np.ndarray) -> np.ndarray:
+        if not len(headings):
+            return np.zeros(len(section), dtype=np.bool_)
+        return match.member(section, headings)
+
+    def score(self, res: PartResult, keep: np.ndarray | None = None) -> PartResult:
+        """``res`` (its candidates where ``keep`` is set) with score components."""
+        res = res if keep is None else res.subset(keep)
+        plan, view = self.plan, res.view
+        part = view.part
+        state = res.state
+        occs, required = state.occs, state.required
+        cand = res.rows
+        res.score = np.zeros(len(cand))
+        res.components, res.detail = [], {}
+        doc_rank = view.doc_rank[cand]
+        for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
+            self._score_word(res, word, k, occ, state.slots[k], self.title_docs[k][doc_rank],
+                             state.in_heading[k])
+        for t, term in enumerate(plan.terms):
+            if self._simple(term):
+                continue
+            _, tf = self.literal(part, term.needle, False)
+            slots = state.term_slots[t]
+            if term.words:
+                bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
+                self._add(res, "phrase", term.text, np.where(slots.mask(), bonus, 0.0))
+            else:  # no words (punctuation, symbols): BM25 of the text itself
+                self._add(res, "phrase", term.text,
+                          self._bm25(slots.scatter(tf), self.term_idf.get(t, 0.0), part, cand))
         self._proximity(res, part, occs)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
@@ -273,8 +332,8 @@ class Ranker:
             first = clause.terms[0]
             kind = ("any" if len(clause.terms) > 1 else "word:" if first.field == "word"
                     else "phrase" if first.quoted else "required")
-            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf), req_idf[k],
-                                                   part, cand))
+            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf),
+                                                   self.req_idf[k], part, cand))
         if self.number_boosts is not None:
             self._add(res, "number", "", self.number_boosts[doc_rank])
         return res
@@ -313,6 +372,33 @@ class Ranker:
                       np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
 
 
+def worth_scoring(found: list[PartResult], sort: str, keep: int,
+                  documents: int) -> list[np.ndarray | None]:
+    """Per part result: which candidates to score (None: all of them).
+
+    Results are ordered by tier and all-words first (by all-words, date and tier
+    when sorted by date), by score only within those: a candidate below the
+    ``keep``-th best on that key never reaches the first ``keep`` places. The
+    candidates of the documents of those that may are scored too.
+    """
+    total = sum(len(r.rows) for r in found)
+    if total <= keep:
+        return [None] * len(found)
+    if sort == "date":
+        coarse = [r.all_words.astype(np.int64) * 10**12
+                  + r.view.part.date[r.rows].astype(np.int64) * 1000 + r.tier for r in found]
+    else:
+        coarse = [r.tier.astype(np.int64) * 2 + r.all_words for r in found]
+    every = np.concatenate(coarse)
+    kth = np.partition(every, total - keep)[total - keep]
+    if kth == every.min():
+        return [None] * len(found)
+    wanted = np.zeros(documents + 1, dtype=np.bool_)
+    for r, c in zip(found, coarse, strict=True):
+        wanted[r.view.doc_rank[r.rows[c >= kth]]] = True
+    return [wanted[r.view.doc_rank[r.rows]] for r in found]
+
+
 def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict[str, int]], str]:
     """Facet counts over the all-words rows when there are any, else over every match.
 
@@ -329,10 +415,11 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
             if not len(codes):
                 continue
             table = r.view.part.tables[name]
-            for code, count in enumerate(np.bincount(codes, minlength=len(table)).tolist()):
-                if count:
-                    for label in (labels(name, table[code]) if labels else (table[code],)):
-                        counts[label] += count
+            per_code = np.bincount(codes)
+            found = np.flatnonzero(per_code)  # the values present, not the whole table
+            for code, count in zip(found.tolist(), per_code[found].tolist(), strict=True):
+                for label in (labels(name, table[code]) if labels else (table[code],)):
+                    counts[label] += count
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out, over
 

@@ -62,11 +62,7 @@ def subset(res: PartResult, keep: np.ndarray) -> PartResult | None:
         return res
     if not keep.any():
         return None
-    rows = res.rows[keep]
-    return PartResult(
-        res.view, rows, res.tier[keep], res.all_words[keep], res.score[keep],
-        [(kind, label, values[keep]) for kind, label, values in res.components],
-        {k: (match.Slots(rows, occ.rows), occ) for k, (_, occ) in res.detail.items()})
+    return res.subset(keep)
 
 
 def post(snap, results: list[PartResult], plan: Plan, filters: Filters) -> list[PartResult]:

@@ -1,0 +1,60 @@
+"""The parts of an opened index: each segment's character index placed in the index.
+
+A :class:`PartView` is one part of a segment's character index with its place
+(the Whoosh docnum of its first row), the paragraphs Whoosh has not deleted, and
+each row's document rank (its document's place in doc_id order, what the
+per-document arrays of a snapshot are indexed by).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import charindex
+from ..charindex import CharIndex, Part
+from ..store import SearchIndexError
+
+
+@dataclass
+class PartView:
+    """A part of a segment's character index, placed in the index."""
+
+    part: Part
+    base: int  # Whoosh docnum of the part's first row
+    alive: np.ndarray  # paragraphs not deleted
+    doc_rank: np.ndarray  # per row: its document's place in doc_id order
+
+
+def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:
+    """Each segment's character index, with Whoosh's deletions applied, the
+    document ids of every part in order (what ``PartView.doc_rank`` counts),
+    and the character indexes by segment id."""
+    placed = []
+    opened = {}
+    for leaf, offset in searcher.reader().leaf_readers():
+        segment = leaf.segment()
+        if segment is None:  # an index without segments (every document removed)
+            continue
+        chars = CharIndex(gen / charindex.file_name(segment.segment_id()))
+        opened[segment.segment_id()] = chars
+        if chars.rows != leaf.doc_count_all():
+            raise SearchIndexError(
+                f"{chars.path}: {chars.rows} rows for a segment of "
+                f"{leaf.doc_count_all()} documents; run `policy-search index --rebuild`")
+        deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64) \
+            if segment.has_deletions() else np.zeros(0, dtype=np.int64)
+        for part in chars.parts:
+            alive = np.array(part.is_para, dtype=np.bool_)
+            local = deleted[(deleted >= part.base) & (deleted < part.base + part.rows)]
+            alive[local - part.base] = False
+            placed.append((part, offset + part.base, alive))
+    order = sorted({d for p, _, _ in placed for d in p.tables["docs"]})
+    rank = {d: i for i, d in enumerate(order)}
+    views = []
+    for part, base, alive in placed:
+        by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
+        views.append(PartView(part, base, alive, by_code[part.doc]))
+    return views, order, opened
