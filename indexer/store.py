@@ -37,7 +37,7 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 7  # 7: word boundaries in the character index; pages (PDF)
+SCHEMA_VERSION = 8  # 8: citations files; 7: word boundaries in the character index; pages (PDF)
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"

@@ -15,6 +15,8 @@ import numpy as np
 
 from .. import charindex, docnumber, settings
 from ..charindex import CharIndex, Part, units
+from ..cite import search as cite_search
+from ..cite.store import Citations
 from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
@@ -148,6 +150,9 @@ class _Snapshot:
         # Closed with close(), or when the last search on a replaced snapshot ends.
         self._closer = weakref.finalize(self, self._searcher.close)
         self._docs = self._load_documents(self._searcher)
+        # Who cites whom in this commit (indexer.cite): a read-only SQLite file.
+        self.citations = Citations.open(gen, self._version, len(self._docs))
+        weakref.finalize(self, self.citations.close)
         self._parts, self._doc_order = self._load_parts(gen, self._searcher)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
@@ -213,6 +218,7 @@ class _Snapshot:
 
     def close(self) -> None:
         self._closer()
+        self.citations.close()
 
     # -- information -------------------------------------------------------------
 
@@ -253,7 +259,8 @@ class _Snapshot:
             doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
             date=meta.get("date"), doc_type=meta.get("doc_type"), topic=meta.get("topic"),
             encoding=meta.get("encoding", ""), original=meta.get("original", {}),
-            paragraphs=paragraphs,
+            paragraphs=paragraphs, cites=self.citations.cites(doc_id),
+            cited_by=self.citations.cited_by(doc_id),
         )
 
     # -- searching --------------------------------------------------------------------
@@ -577,6 +584,9 @@ class _Snapshot:
                 if not term.quoted and term.field is None:
                     for name in plan.expanded.get(fold_chars(term.text), ()):
                         needles.append((name, False, ()))
+        for term in plan.filters:
+            if term.field == "cites":
+                needles.extend(cite_search.needles(term.text))
         return needles
 
 
