@@ -41,7 +41,7 @@ FIELDS = {
 #: ``~10`` or ``~s`` right after a closing quote, then a space or the end.
 _NEAR_RE = re.compile(r"[~～](\d{1,4}|[sS])(?=\s|$)")
 MAX_SLOP = 1000
-_FIELD_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
+_FIELD_RE = re.compile(r"(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
                        + r")[:：]", re.I)
 
 
