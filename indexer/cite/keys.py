@@ -30,7 +30,8 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 #: An order number: organ, 令, 第 n 号 (folded text).
-ORDER_RE = re.compile(rf"(?P<organ>[\u4e00-\u9fff]{{1,20}}?)令\s*\(?\s*第\s*(?P<n>{NUMERAL})\s*号\)?")
+ORDER_RE = re.compile(
+    rf"(?P<organ>[\u4e00-\u9fff]{{1,20}}?)令\s*(?P<paren>\()?\s*第\s*(?P<n>{NUMERAL})\s*号(?(paren)\))")
 #: A notice that carries another document: 关于印发《X》的通知.
 _CARRIER = re.compile(r"关于(?:印发|发布|转发|公布|颁布)《(?P<inner>.+)》的(?:通知|决定|公告|令)$")
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..document import Paragraph
+from ..store import SearchIndexError
 from . import extract
 from .extract import Mention
 from .resolve import Doc, Resolver, key_matches, mention_key, query_key
@@ -55,6 +56,10 @@ CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
 CREATE INDEX cites_target ON cites (target, doc_id, paragraph);
 CREATE INDEX cites_key ON cites (key);
 """
+
+
+class MissingCitations(SearchIndexError, FileNotFoundError):
+    """An index with documents whose commit has no citations file."""
 
 
 def file_name(generation: int) -> str:
@@ -214,13 +219,15 @@ class Citations:
     def open(cls, folder: Path, generation: int, documents: int) -> Citations:
         """The citations of Whoosh ``generation`` in ``folder`` (none for an empty index).
 
-        Raises FileNotFoundError when an index with documents has no citations file
-        (a commit replaced it while opening: the caller retries)."""
+        Raises :class:`MissingCitations` (a FileNotFoundError: a commit may have
+        replaced it while opening, and the caller retries) when an index with
+        documents has no citations file."""
         path = Path(folder) / file_name(generation)
         if not path.exists():
             if documents == 0:
                 return cls(None)
-            raise FileNotFoundError(str(path))
+            raise MissingCitations(f"{path}: the citations of this commit are missing; "
+                                   "run `policy-search index --rebuild`")
         return cls(path)
 
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:

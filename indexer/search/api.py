@@ -682,6 +682,12 @@ class Index:
     def document_ids(self) -> list[str]:
         return self._snap.document_ids()
 
+    def citations(self):
+        """Who cites whom: mentions with their spans, the graph as CSV or GraphML
+        (a :class:`indexer.cite.graph.CitationView` of the current snapshot)."""
+        from ..cite.graph import CitationView
+        return CitationView(self._snap)
+
     def highlight_needles(self, query: str) -> list[Needle]:
         return self._snap.highlight_needles(query)
 
