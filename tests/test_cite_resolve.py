@@ -157,3 +157,24 @@ def test_lookup_names_every_version(resolver):
     assert resolver.lookup("国办发[2024]38号") == ["gov/38.txt"]
     assert resolver.lookup("关于做好示例统计工作的通知") == ["a.txt", "b.txt"]
     assert resolver.lookup("红楼梦") == []
+
+
+def test_bare_short_names_of_longer_titles():
+    arbitration = Doc("arb.md", "中华人民共和国仲裁法", None, "2017-09-01", "全国人民代表大会常务委员会",
+                      {"10": [20]})
+    labour = Doc("labour.md", "中华人民共和国劳动争议调解仲裁法", None, "2007-12-29",
+                 "全国人民代表大会常务委员会", {"10": [15]})
+    rural = Doc("rural.md", "中华人民共和国农村土地承包经营纠纷调解仲裁法", None, "2009-06-27",
+                "全国人民代表大会常务委员会", {"10": [12]})
+    two = Resolver([arbitration, labour])
+    # 调解仲裁法 ends 劳动争议调解仲裁法 (the only such title), not the 仲裁法 it ends with
+    assert resolve(two, "当事人在调解仲裁法第十条规定的调解组织主持下") == [("调解仲裁法第十条", "labour.md", 15)]
+    assert resolve(two, "依照仲裁法第十条") == [("仲裁法第十条", "arb.md", 20)]
+    # a longer name that is not indexed: no guess
+    assert resolve(two, "依照农村土地承包经营纠纷调解仲裁法第十条") == []
+    # two titles end with it: ambiguous
+    assert resolve(Resolver([arbitration, labour, rural]), "在调解仲裁法第十条") == []
+    # too short, or 本…: no short form
+    contract = Doc("contract.md", "中华人民共和国劳动合同法", None, "2012-12-28", None, {"10": [9]})
+    rules = Doc("rules.md", "示例活动基本规则", None, "2020-01-01", None, {"10": [3]})
+    assert resolve(Resolver([contract, rules]), "依照合同法第十条和本规则第十条") == []

@@ -54,6 +54,13 @@ class Doc:
     articles: dict[str, list[int]] = field(default_factory=dict)
 
 
+#: The shortest short form of a longer title read without 《》.
+SHORT_NAME_MIN = 4
+#: What may stand right before a short name written without 《》 (调解仲裁法).
+BEFORE_NAME = set("照据用反合为于将在和与及或的对除是以由经即了按比有犯同至前后成守行触引从向把被给当就指括者"
+                  "、“(:")
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A mention resolved: the document and paragraph it means (None when not
@@ -82,7 +89,8 @@ class Resolver:
         self._titles: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._carried: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._bare_cuts: dict[str, int] = {}  # words -> where the longest title in them starts
+        self._tails: dict[str, set[str]] = defaultdict(set)  # end of a title key -> the keys
+        self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
         for doc in sorted(docs, key=lambda d: d.doc_id):
             self._add(doc)
 
@@ -93,6 +101,8 @@ class Resolver:
             prefix, key = split_title(doc.title)
             if key:
                 self._titles[key].append((prefix, doc.doc_id))
+                for at in range(len(key) - 1):
+                    self._tails[key[at:]].add(key)
                 issuer = prefix or word_key(doc.issuer or "")
                 self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
             carried = carried_title(doc.title)
@@ -183,17 +193,35 @@ class Resolver:
         return Resolved(doc, self.paragraph(doc, mention.article), start, text, kind)
 
     def _bare(self, words: str, citing: Doc) -> tuple[list[str], int]:
-        """The documents named by the longest end of ``words`` that is a title, and
-        where that end starts."""
+        """The documents named by the end of ``words``, and where the name starts.
+
+        The longest end of ``words`` that ends an indexed title is the name: a
+        title itself (依照刑法 → 刑法), or the short form of exactly one title
+        (在调解仲裁法 → 劳动争议调解仲裁法, not 仲裁法) of at least
+        :data:`SHORT_NAME_MIN` characters, not 本…/该… (本规则 is no short form of
+        基本规则, 合同法 none of 劳动合同法), after a word that ends before a name
+        (依照, 在, 、 …) or first."""
         folded = fold_chars(words)
         cut = self._bare_cuts.get(folded)
         if cut is None:
-            cut = next((c for c in range(len(folded) - 1)
-                        if self.by_title(folded[c:], carried=False)), -1)
+            cut = (-1, "")
+            for at in range(len(folded) - 1):
+                tail = word_key(folded[at:])
+                ends = self._tails.get(tail)
+                if not ends:
+                    continue
+                if tail in self._titles:
+                    cut = (at, tail)
+                elif len(ends) == 1 and len(tail) >= SHORT_NAME_MIN and tail[0] not in "本该此其" \
+                        and (at == 0 or folded[at - 1] in BEFORE_NAME):
+                    cut = (at, next(iter(ends)))
+                break
             self._bare_cuts[folded] = cut
-        if cut < 0:
+        at, key = cut
+        if at < 0:
             return [], 0
-        return self._one_work(self.by_title(folded[cut:], carried=False), citing), cut
+        found = [d for p, d in self._titles[key] if not p]
+        return self._one_work(found or [d for _, d in self._titles[key]], citing), at
 
     def version(self, found: list[str], as_of: str | None,
                 article: tuple[int, int, int] | None = None) -> str:

@@ -97,7 +97,8 @@ class Cite:
 
 # --- writing (by the reindex, before its commit) ---------------------------------
 
-def _load(path: Path) -> dict[str, Entry]:
+def load(path: Path) -> dict[str, Entry]:
+    """Every document of a citations file, as :func:`write` takes them."""
     db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     try:
         rows = db.execute("SELECT doc_id, title, doc_number, date, issuer, extract FROM docs")
@@ -177,7 +178,7 @@ def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, dict]],
     folder = Path(ix.storage.folder)
     previous = folder / file_name(generation - 1)
     if previous.exists():
-        entries = _load(previous)
+        entries = load(previous)
     elif ix.doc_count():
         entries = _from_whoosh(ix)
     else:
