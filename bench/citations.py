@@ -19,6 +19,10 @@ It measures:
   punctuation, 中华人民共和国 or a version in brackets) is the title of an indexed
   document or the ``name`` of a law in ``db.sqlite3`` whose file is indexed:
   the share resolved (mentions of the citing document's own work excluded);
+* **serving**: ``cites:`` searches and the document cited most, in ms; a
+  reindex that adds one document and one that removes it (seconds, of which
+  the citations file), each checked to give the same rows as resolving every
+  mention again;
 * **precision** on a sample of resolved mentions (fixed seed) judged by hand:
   ``bench/citations_judgments.json`` holds the judgments (see its ``how``);
   the sample is written to ``bench/results/citations-sample.md`` with the citing
@@ -52,11 +56,11 @@ WORK = ROOT / "bench" / "data" / "citations"
 BUILD = """
 import json, sys, time
 import indexer
-from indexer.cite import extract, store
+from indexer.cite import extract, update
 if sys.argv[3] == "off":
     extract.extract = lambda paragraphs: {"mentions": [], "articles": {}}
-    store.before_commit = lambda *args: None
-    store.after_commit = lambda *args: None
+    update.before_commit = lambda *args: None
+    update.after_commit = lambda *args: None
 t = time.perf_counter()
 r = indexer.reindex([sys.argv[1]], sys.argv[2], rebuild=True)
 print(json.dumps({"wall": time.perf_counter() - t, "documents": r.documents,
@@ -95,7 +99,7 @@ def cost(corpus: Path, index: Path, repeat: int) -> dict:
 def direct_cost(index_dir: Path) -> tuple[dict, dict]:
     """CPU time of extracting every document, and of resolving and writing the file."""
     import indexer
-    from indexer.cite import extract, store
+    from indexer.cite import extract, store, update
     from indexer.store import live_generation, open_whoosh
 
     gen = live_generation(index_dir)
@@ -114,12 +118,83 @@ def direct_cost(index_dir: Path) -> tuple[dict, dict]:
         extract.extract(paras)
     extract_cpu = time.process_time() - started
     started = time.process_time()
-    store.write(WORK / "timing.sqlite", docs)
+    update.write(WORK / "timing.sqlite", docs)
     write_cpu = time.process_time() - started
     (WORK / "timing.sqlite").unlink()
     chars = sum(len(p.text) for paras in paragraphs.values() for p in paras)
     return ({"extract_cpu": round(extract_cpu, 3), "resolve_and_write_cpu": round(write_cpu, 3),
              "characters": chars}, docs)
+
+
+def incremental(corpus: Path, index_dir: Path) -> dict:
+    """A reindex that adds one document and one that removes it again: the seconds of
+    each, and of writing the citations file within them (every commit resolves anew)."""
+    import indexer
+    from indexer.cite import store, update
+    from indexer.store import live_generation, open_whoosh
+
+    spent: list[float] = []
+    real = update.before_commit
+
+    def timed(*args):
+        started = time.perf_counter()
+        real(*args)
+        spent.append(time.perf_counter() - started)
+
+    def same_as_resolving_everything() -> bool:
+        gen = live_generation(index_dir)
+        path = gen / store.file_name(open_whoosh(gen).latest_generation())
+        db = sqlite3.connect(path)
+        try:
+            kept = sorted(db.execute("SELECT * FROM cites").fetchall())
+        finally:
+            db.close()
+        return kept == sorted(update.resolve_all(store.load(path)))
+
+    update.before_commit = timed
+    same = []
+    extra = corpus / "bench-citations-extra.md"
+    try:
+        extra.write_text("# 测试文件\n\n第一条 依照《中华人民共和国民法典》第五百条的规定。\n",
+                         encoding="utf-8")
+        started = time.perf_counter()
+        indexer.reindex([corpus], index_dir)
+        added = time.perf_counter() - started
+        same.append(same_as_resolving_everything())
+        extra.unlink()
+        started = time.perf_counter()
+        indexer.reindex([corpus], index_dir)
+        removed = time.perf_counter() - started
+        same.append(same_as_resolving_everything())
+    finally:
+        update.before_commit = real
+        extra.unlink(missing_ok=True)
+    return {"add_one_seconds": round(added, 3), "remove_one_seconds": round(removed, 3),
+            "citations_file_seconds": [round(x, 3) for x in spent],
+            "same_as_resolving_everything": same}
+
+
+def queries(index_dir: Path) -> dict:
+    """Milliseconds of ``cites:`` searches and of the document with the most citers."""
+    import indexer
+
+    out = {}
+    with indexer.open_index(index_dir) as ix:
+        for q in ("cites:民法典", "cites:刑法", "cites:中华人民共和国行政诉讼法 赔偿",
+                  "cites:法释〔2020〕26号"):
+            ix.clear_cache()
+            started = time.perf_counter()
+            total = ix.search(q).total
+            out[q] = {"total": total, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        view = ix.citations()
+        counts = Counter(c.target for c in view.edges())
+        top, n = counts.most_common(1)[0]
+        started = time.perf_counter()
+        doc = ix.document(top)
+        out["document with the most citing mentions"] = {
+            "doc_id": top, "cited_by": len(doc.cited_by),
+            "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return out
 
 
 def _db_names(folder: Path, indexed: set[str]) -> set[str]:
@@ -212,25 +287,36 @@ def sample(rows: list, docs: dict, index_dir: Path, n: int, seed: int) -> list[d
 
 
 def precision(items: list[dict]) -> dict:
+    """Precision on the judged sample: of the documents, of the paragraphs pointed at, of both."""
     judged = json.loads(JUDGMENTS.read_text(encoding="utf-8")) if JUDGMENTS.exists() else {}
     by_key = {j["key"]: j for j in judged.get("items", [])}
-    right = wrong = 0
-    unjudged, errors = [], []
+    found: list[dict] = []
+    unjudged = []
     for item in items:
         j = by_key.get(item["key"])
         if j is None or j["resolved"] != item["resolved"] or \
                 j.get("target_paragraph") != item["target_paragraph"]:
             unjudged.append(item["key"])
-            continue
-        if j["correct"]:
-            right += 1
         else:
-            wrong += 1
-            errors.append({"key": item["key"], "mention": item["mention"], "note": j.get("note")})
-    judged_n = right + wrong
-    return {"sample": len(items), "judged": judged_n, "correct": right,
-            "precision": round(right / judged_n, 4) if judged_n else None,
-            "unjudged": unjudged, "errors": errors, "how": judged.get("how")}
+            found.append(j)
+    paragraphs = [j for j in found if j["paragraph"] is not None]
+
+    def share(right: int, of: int) -> float | None:
+        return round(right / of, 4) if of else None
+
+    right = sum(1 for j in found if j["correct"])
+    return {"sample": len(items), "judged": len(found), "correct": right,
+            "precision": share(right, len(found)),
+            "documents_correct": sum(1 for j in found if j["document"]),
+            "precision_documents": share(sum(1 for j in found if j["document"]), len(found)),
+            "with_paragraph": len(paragraphs),
+            "paragraphs_correct": sum(1 for j in paragraphs if j["paragraph"]),
+            "precision_paragraphs": share(sum(1 for j in paragraphs if j["paragraph"]),
+                                          len(paragraphs)),
+            "versions": dict(Counter(j["version"] for j in found)),
+            "errors": [{"key": j["key"], "mention": j["mention"], "note": j["note"]}
+                       for j in found if not j["correct"]],
+            "unjudged": unjudged, "how": judged.get("how")}
 
 
 def write_sample(items: list[dict], path: Path) -> None:
@@ -274,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             (direct["extract_cpu"] + direct["resolve_and_write_cpu"]) / off["cpu"], 4)
     counts, rows = analyse(docs, folder)
     result["mentions"] = counts
+    result["queries"] = queries(index_dir)
+    result["incremental"] = incremental(corpus, index_dir)
     items = sample(rows, docs, index_dir, args.sample, args.seed)
     write_sample(items, RESULTS / "citations-sample.md")
     result["precision"] = precision(items)
@@ -298,11 +386,24 @@ def _print(result: dict) -> None:
             ("resolved", f"{m['resolved_total']} ({m['resolved_share']:.1%})"),
             ("《…》 titles in the corpus: resolved", f"{m['titles_in_corpus_resolved']} of "
              f"{m['titles_in_corpus']} ({m['titles_in_corpus_share']:.1%})"),
-            ("precision (hand-checked sample)",
-             f"{p['correct']} of {p['judged']} judged ({p['precision']:.1%})" if p["judged"]
+            ("precision, hand-checked sample: document and paragraph",
+             f"{p['correct']} of {p['judged']} ({p['precision']:.1%})" if p["judged"]
              else f"not judged ({len(p['unjudged'])} unjudged)"),
+            ("  the document", f"{p['documents_correct']} of {p['judged']}"),
+            ("  the paragraph, when one is given", f"{p['paragraphs_correct']} of {p['with_paragraph']}"),
             ("extraction CPU, one process", f"{result['direct']['extract_cpu']} s"),
             ("resolution + citations file CPU", f"{result['direct']['resolve_and_write_cpu']} s")]
+    inc = result["incremental"]
+    rows += [("reindex, one document added / removed", f"{inc['add_one_seconds']} s / "
+              f"{inc['remove_one_seconds']} s (citations file: "
+              f"{' s, '.join(str(x) for x in inc['citations_file_seconds'])} s)"),
+             ("  the same rows as resolving everything",
+              " / ".join(str(x) for x in inc["same_as_resolving_everything"]))]
+    rows += [(f"  {q}", f"{v['total']} paragraphs, {v['ms']} ms") for q, v in result["queries"].items()
+             if q.startswith("cites:")]
+    top = result["queries"]["document with the most citing mentions"]
+    rows += [("document() with the most citers", f"{top['doc_id']}: {top['cited_by']} citing "
+              f"mentions, {top['ms']} ms")]
     if "cost" in result:
         c = result["cost"]
         rows += [("build wall, off / on (best)", f"{c['best']['off']['wall']:.1f} s / "

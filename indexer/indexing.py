@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import settings
 from .cite import extract as cite_extract
-from .cite import store as cite_store
+from .cite import update as cite_update
 from .document import Document
 from .ingest import (
     IngestError,
@@ -462,9 +462,9 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
             writer.delete_by_term("doc_id", doc_id)
             report.removed.append(doc_id)
         if writer is not None:
-            cite_store.before_commit(ix, writer.generation, extracted, gone)
+            cite_update.before_commit(ix, writer.generation, extracted, gone)
             writer.commit()
-            cite_store.after_commit(ix, writer.generation)
+            cite_update.after_commit(ix, writer.generation)
             writer = None
     except BaseException:
         if writer is not None:

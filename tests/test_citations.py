@@ -286,3 +286,43 @@ def test_missing_citations_file_is_rebuilt_by_the_next_reindex(tmp_path, corpus_
     (corpus_copy / "new.txt").write_text("新文件。\n", encoding="utf-8")
     indexer.reindex(None, index_dir)
     assert indexer.open_index(index_dir).document(G38.split("/")[1]).cited_by == expected
+
+
+def test_incremental_commits_equal_a_rebuild(tmp_path, corpus_copy):
+    """Every commit resolves again only what its changes may change; the result is
+    that of resolving everything."""
+    index_dir, rebuilt = tmp_path / "ix", tmp_path / "rebuilt"
+
+    def edges(path):
+        with indexer.open_index(path) as index:
+            return [(c.doc_id, c.paragraph, c.start, c.end, c.kind, c.text, c.target, c.target_paragraph)
+                    for c in index.citations().edges(unresolved=True)]
+
+    def check():
+        indexer.reindex([corpus_copy], index_dir, allow_removals=True)
+        shutil.rmtree(rebuilt, ignore_errors=True)
+        indexer.reindex([corpus_copy], rebuilt)
+        assert edges(index_dir) == edges(rebuilt)
+        return edges(index_dir)
+
+    check()
+    shutil.copy(CITE / "jia-2022.txt", corpus_copy)  # cites 38号, not yet indexed
+    assert [e[6] for e in check() if e[0] == "jia-2022.txt"] == [None, None, None]
+    (corpus_copy / "laws").mkdir()
+    shutil.copy(CITE / LAW20, corpus_copy / "laws")
+    shutil.copy(CITE / G38, corpus_copy / "g38.txt")
+    assert [e[6] for e in check() if e[0] == "jia-2022.txt"] == [LAW20, None, "g38.txt"]
+    shutil.copy(CITE / "jia-2015.txt", corpus_copy)
+    shutil.copy(CITE / LAW10, corpus_copy / "laws")
+    assert [e[6] for e in check() if e[0] == "jia-2015.txt"] == [LAW10, LAW10, LAW10, None]
+    # a changed citing document, a removed version, a retitled cited document
+    (corpus_copy / "jia-2022.txt").write_text(
+        (CITE / "jia-2022.txt").read_text(encoding="utf-8").replace("《示例法》第三条", "《示例法》第二条"),
+        encoding="utf-8")
+    (corpus_copy / LAW10).unlink()
+    (corpus_copy / "g38.txt").write_text(
+        (CITE / G38).read_text(encoding="utf-8").replace("发文字号: 国办发〔2024〕38号", "发文字号: 国办发〔2024〕39号"),
+        encoding="utf-8")
+    found = check()
+    assert [e[6:] for e in found if e[0] == "jia-2022.txt"] == [(LAW20, 6), ("jia-2015.txt", None), (None, None)]
+    assert [e[6:] for e in found if e[0] == "jia-2015.txt"][:3] == [(LAW20, 8), (LAW20, 6), (LAW20, 7)]

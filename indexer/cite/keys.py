@@ -53,6 +53,7 @@ def cn_int(text: str) -> int | None:
     return total + current
 
 
+@functools.lru_cache(maxsize=65536)
 def word_key(text: str) -> str:
     """``text`` folded, without punctuation, spaces or 中华人民共和国."""
     return _NOT_WORD.sub("", fold_chars(text)).replace(PRC, "")

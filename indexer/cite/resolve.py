@@ -33,7 +33,7 @@ work, is no citation: :meth:`Resolver.resolve` returns None for it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..normalize import fold_chars
@@ -51,7 +51,7 @@ class Doc:
     date: str | None = None
     issuer: str | None = None
     #: its articles (see :func:`indexer.cite.extract.articles`)
-    articles: dict[str, list[int]] = field(default_factory=dict)
+    articles: Mapping[str, list[int]] = field(default_factory=dict)
 
 
 #: The shortest short form of a longer title read without 《》.
@@ -89,7 +89,7 @@ class Resolver:
         self._titles: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._carried: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._tails: dict[str, set[str]] = defaultdict(set)  # end of a title key -> the keys
+        self._tails: dict[str, set[str]] | None = None  # end of a title key -> the keys
         self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
         for doc in sorted(docs, key=lambda d: d.doc_id):
             self._add(doc)
@@ -101,8 +101,6 @@ class Resolver:
             prefix, key = split_title(doc.title)
             if key:
                 self._titles[key].append((prefix, doc.doc_id))
-                for at in range(len(key) - 1):
-                    self._tails[key[at:]].add(key)
                 issuer = prefix or word_key(doc.issuer or "")
                 self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
             carried = carried_title(doc.title)
@@ -201,9 +199,14 @@ class Resolver:
         :data:`SHORT_NAME_MIN` characters, not 本…/该… (本规则 is no short form of
         基本规则, 合同法 none of 劳动合同法), after a word that ends before a name
         (依照, 在, 、 …) or first."""
-        folded = fold_chars(words)
-        cut = self._bare_cuts.get(folded)
+        cut = self._bare_cuts.get(words)
         if cut is None:
+            if self._tails is None:
+                self._tails = defaultdict(set)
+                for key in self._titles:
+                    for at in range(len(key) - 1):
+                        self._tails[key[at:]].add(key)
+            folded = fold_chars(words)
             cut = (-1, "")
             for at in range(len(folded) - 1):
                 tail = word_key(folded[at:])
@@ -216,7 +219,7 @@ class Resolver:
                         and (at == 0 or folded[at - 1] in BEFORE_NAME):
                     cut = (at, next(iter(ends)))
                 break
-            self._bare_cuts[folded] = cut
+            self._bare_cuts[words] = cut
         at, key = cut
         if at < 0:
             return [], 0
@@ -257,6 +260,36 @@ class Resolver:
         if number is not None:
             return sorted(self.by_number(number))
         return sorted(self.by_title(text.strip().strip("《》")))
+
+
+def mention_keys(mention: Mention) -> set[str]:
+    """The keys a mention is looked up by: its title's, its number's; for a bare name,
+    the last two characters of its words (the end of every title it may name)."""
+    keys = set()
+    if mention.title:
+        if mention.kind == "bare":
+            keys.add("b:" + word_key(mention.title)[-2:])
+        else:
+            keys.add("t:" + split_title(mention.title)[1])
+    if mention.number:
+        keys.add("n:" + mention.number[0])
+    return keys
+
+
+def doc_keys(doc: Doc) -> set[str]:
+    """The keys a document is found by (see :func:`mention_keys`)."""
+    keys = set()
+    if doc.title:
+        key = split_title(doc.title)[1]
+        if key:
+            keys |= {"t:" + key, "b:" + key[-2:]}
+        carried = carried_title(doc.title)
+        if carried:
+            keys.add("t:" + split_title(carried)[1])
+    found = number_key(doc.doc_number) if doc.doc_number else None
+    if found is not None:
+        keys.add("n:" + found[0])
+    return keys
 
 
 def mention_key(mention: Mention, resolved: Resolved) -> tuple[str, str]:

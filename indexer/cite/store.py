@@ -5,53 +5,49 @@ generation lists it, and is written *before* that TOC (like each segment's
 character index), so a reader that sees a commit always finds its citations:
 
 * ``docs``: every document's metadata and what extraction kept of it (its
-  mentions and articles, JSON), so that the next commit re-resolves every
-  mention without reading unchanged documents again;
+  mentions and articles, JSON, and the keys its mentions are looked up by), so
+  that the next commit resolves again, without reading unchanged files, the
+  mentions that the documents it adds or removes may change;
 * ``cites``: every mention, resolved — citing document, paragraph, span,
   kind, text, the key ``cites:`` finds it under, and the document and paragraph
   it means (NULL when unresolved).
 
-Every commit resolves every mention again, against the documents of that
-commit: a document added or removed changes who cites whom, and a mention that
-names a document indexed later becomes resolved. The file is written once and
-opened read-only (``immutable``); SQLite opens it in microseconds and answers a
-document's lists from its indexes.
+It is written by :mod:`indexer.cite.update`, once, and opened read-only
+(``immutable``): SQLite opens it in microseconds and answers a document's
+lists from its indexes.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from ..document import Paragraph
 from ..store import SearchIndexError
-from . import extract
 from .extract import Mention
-from .resolve import Doc, Resolver, key_matches, mention_key, query_key
+from .resolve import Doc, Resolver, key_matches, mention_keys, query_key
 
 #: Bumped when the file's tables change (the index's SCHEMA_VERSION follows).
-FORMAT = 1
-_NAME_RE = re.compile(r"^citations-(\d+)\.sqlite$")
+FORMAT = 3
+NAME_RE = re.compile(r"^citations-(\d+)\.sqlite$")
 META = ("title", "doc_number", "date", "issuer")
 
-_TABLES = """
+TABLES = """
 CREATE TABLE info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs (doc_id TEXT PRIMARY KEY, title TEXT, doc_number TEXT, date TEXT,
-                   issuer TEXT, extract TEXT NOT NULL);
+                   issuer TEXT, mentions TEXT NOT NULL, articles TEXT NOT NULL,
+                   keys TEXT NOT NULL);
 CREATE TABLE cites (doc_id TEXT NOT NULL, paragraph INTEGER NOT NULL, start INTEGER NOT NULL,
                     stop INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
                     key TEXT NOT NULL, qualifier TEXT NOT NULL, target TEXT,
                     target_paragraph INTEGER);
 """
-_INDEXES = """
+INDEXES = """
 CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
 CREATE INDEX cites_target ON cites (target, doc_id, paragraph);
 CREATE INDEX cites_key ON cites (key);
@@ -66,19 +62,62 @@ def file_name(generation: int) -> str:
     return f"citations-{generation}.sqlite"
 
 
+class LazyArticles(Mapping):
+    """A document's articles (see :func:`indexer.cite.extract.articles`), decoded from
+    their JSON when first asked for: resolution needs those of cited documents only."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self._found: dict | None = None
+
+    def _get(self) -> dict:
+        if self._found is None:
+            self._found = json.loads(self.raw)
+        return self._found
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass
 class Entry:
-    """One document as the citations file keeps it."""
+    """One document as the citations file keeps it: metadata, mentions, articles."""
 
     doc: Doc
     mentions: list[Mention]
-    raw: str  # the extraction, as JSON
+    mentions_raw: str  # as JSON
+    articles_raw: str
 
     @classmethod
     def make(cls, doc_id: str, meta: dict, extracted: dict) -> Entry:
-        doc = Doc(doc_id, *(meta.get(k) for k in META), articles=extracted.get("articles", {}))
-        return cls(doc, [Mention.from_list(m) for m in extracted.get("mentions", [])],
-                   json.dumps(extracted, ensure_ascii=False, separators=(",", ":")))
+        """A document just extracted (``extracted``: see :func:`indexer.cite.extract.extract`)."""
+        articles = extracted.get("articles", {})
+        mentions = extracted.get("mentions", [])
+        return cls(Doc(doc_id, *(meta.get(k) for k in META), articles=articles),
+                   [Mention.from_list(m) for m in mentions], _json(mentions), _json(articles))
+
+    @classmethod
+    def stored(cls, row: tuple) -> Entry:
+        """A row of ``docs``."""
+        doc_id, title, number, date, issuer, mentions, articles = row
+        return cls(Doc(doc_id, title, number, date, issuer, LazyArticles(articles)),
+                   [Mention.from_list(m) for m in json.loads(mentions)], mentions, articles)
+
+    def row(self) -> tuple:
+        d = self.doc
+        keys = " ".join(sorted(set().union(*map(mention_keys, self.mentions))))
+        return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, self.mentions_raw,
+                self.articles_raw, keys)
 
 
 @dataclass(frozen=True)
@@ -95,110 +134,14 @@ class Cite:
     target_paragraph: int | None
 
 
-# --- writing (by the reindex, before its commit) ---------------------------------
-
 def load(path: Path) -> dict[str, Entry]:
-    """Every document of a citations file, as :func:`write` takes them."""
+    """Every document of a citations file (see :mod:`indexer.cite.update`)."""
     db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT doc_id, title, doc_number, date, issuer, extract FROM docs")
-        return {r[0]: Entry.make(r[0], dict(zip(META, r[1:5], strict=True)), json.loads(r[5]))
-                for r in rows}
+        return {r[0]: Entry.stored(r) for r in db.execute(
+            "SELECT doc_id, title, doc_number, date, issuer, mentions, articles FROM docs")}
     finally:
         db.close()
-
-
-def _from_whoosh(ix) -> dict[str, Entry]:
-    """Every document of the committed index, extracted again from its stored paragraphs
-    (an index whose citations file is missing)."""
-    metas: dict[str, dict] = {}
-    paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
-    with ix.searcher() as searcher:
-        for fields in searcher.all_stored_fields():
-            if fields.get("kind") == "d":
-                metas[fields["doc_id"]] = fields.get("meta") or {}
-            else:
-                paragraphs[fields["doc_id"]].append(
-                    Paragraph(fields["n"], fields["text"], bool(fields.get("heading"))))
-    out = {}
-    for doc_id, meta in metas.items():
-        paras = sorted(paragraphs.get(doc_id, []), key=lambda p: p.n)
-        out[doc_id] = Entry.make(doc_id, meta, extract.extract(paras))
-    return out
-
-
-def resolve_all(entries: dict[str, Entry]) -> list[tuple]:
-    """Every mention of ``entries`` resolved against them: the rows of ``cites``."""
-    resolver = Resolver(e.doc for e in entries.values())
-    rows = []
-    for doc_id in sorted(entries):
-        entry = entries[doc_id]
-        for m in entry.mentions:
-            found = resolver.resolve(m, entry.doc)
-            if found is None:
-                continue
-            key, qualifier = mention_key(m, found)
-            rows.append((doc_id, m.paragraph, found.start, m.end, found.kind, found.text, key,
-                         qualifier, found.doc_id, found.paragraph))
-    return rows
-
-
-def write(path: Path, entries: dict[str, Entry]) -> None:
-    """Resolve and write the citations file of ``entries`` at ``path`` (atomically)."""
-    rows = resolve_all(entries)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp)
-    try:
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _TABLES)
-        db.executemany("INSERT INTO info VALUES (?, ?)",
-                       [("format", str(FORMAT)), ("documents", str(len(entries))),
-                        ("mentions", str(len(rows)))])
-        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-                       [(d, e.doc.title, e.doc.doc_number, e.doc.date, e.doc.issuer, e.raw)
-                        for d, e in sorted(entries.items())])
-        db.executemany("INSERT INTO cites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.executescript(_INDEXES)
-        db.commit()
-    finally:
-        db.close()
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, dict]],
-                  removed: Iterable[str]) -> None:
-    """Write the citations of the commit of Whoosh ``generation``, about to be made.
-
-    ``extracted``: the documents added or replaced, as (meta, extraction);
-    ``removed``: the documents deleted. The other documents come from the
-    citations file of the commit before (or, if it is missing, from the index).
-    """
-    folder = Path(ix.storage.folder)
-    previous = folder / file_name(generation - 1)
-    if previous.exists():
-        entries = load(previous)
-    elif ix.doc_count():
-        entries = _from_whoosh(ix)
-    else:
-        entries = {}
-    for doc_id in removed:
-        entries.pop(doc_id, None)
-    for doc_id, (meta, data) in extracted.items():
-        entries[doc_id] = Entry.make(doc_id, meta, data)
-    write(folder / file_name(generation), entries)
-
-
-def after_commit(ix, generation: int) -> None:
-    """Remove the citations files of other commits (as Whoosh removes their TOCs)."""
-    folder = Path(ix.storage.folder)
-    for path in folder.iterdir():
-        m = _NAME_RE.match(path.name)
-        stale = (m is not None and int(m.group(1)) != generation) or (
-            path.name.startswith("citations-") and path.name.endswith(".tmp"))
-        if stale:
-            path.unlink(missing_ok=True)
 
 
 # --- reading -----------------------------------------------------------------------
