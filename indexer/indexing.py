@@ -128,7 +128,7 @@ def _records(doc: Document, segmenter: Segmenter) -> list[dict]:
     }
     # "_cites" (mentions of other documents) goes to the citations file, not to Whoosh.
     out = [{"kind": "d", "doc_id": doc.doc_id, "meta": doc_meta,
-            "_cites": cite_extract.extract(doc.paragraphs)}]
+            "_cites": cite_extract.serialized(doc.paragraphs)}]
     # Underscored values go to the character index's columns, not to Whoosh.
     shared: dict = {"kind": "p", "doc_id": doc.doc_id, "_issuer": meta.issuer or "",
                     "_doc_type": meta.doc_type or "", "_year": (meta.date or "")[:4],
@@ -435,7 +435,7 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
     jobs = (_Job(str(src.path), src.doc_id, str(scope.base), data, digest, user_dicts)
             for src, scope, data, digest in changed)
     writer = None
-    extracted: dict[str, tuple[dict, dict]] = {}  # citations of the documents written
+    extracted: dict[str, tuple] = {}  # citations of the documents written
     try:
         for done, result in enumerate(_prepared(jobs, workers, lock_fd), start=1):
             if progress:

@@ -8,7 +8,8 @@
   means: by number, by normalized title, the version in force at the citing
   document's date;
 * :mod:`.store` keeps the mentions, resolved, in one SQLite file per commit of
-  the index, written before the commit that it describes;
+  the index, and reads it; :mod:`.update` writes it before the commit that it
+  describes (everything, or what the commit's changes may change);
 * :mod:`.search` is the ``cites:`` query field;
 * :mod:`.graph` is what ``Index.citations()`` returns, and exports the citation
   graph (CSV, GraphML).

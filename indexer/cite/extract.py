@@ -22,7 +22,7 @@ an abbreviation (《中华人民共和国种子法》（以下简称《种子法
 full title in the rest of the document. A date written just before a mention
 (2009年8月27日《…决定》) says which version is meant.
 
-:func:`extract` returns what the index stores: the mentions, and the map of
+:func:`extract` returns what the index stores (:func:`serialized`, as JSON): the mentions, and the map of
 the document's own articles (第十二条 → its paragraphs: the article's first
 paragraph and its further 款), which resolution uses to point at a paragraph.
 """
@@ -30,6 +30,7 @@ paragraph and its further 款), which resolution uses to point at a paragraph.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -361,3 +362,11 @@ def extract(paragraphs: list) -> dict:
         ex.paragraph(p.n, p.text)
         arts.paragraph(p.n, p.text, p.heading)
     return {"mentions": [m.to_list() for m in ex.mentions], "articles": arts.found}
+
+
+def serialized(paragraphs: list) -> tuple[str, str]:
+    """:func:`extract` as two JSON texts, mentions and articles: what a worker process
+    hands the reindex (strings cross processes and sit in memory more cheaply)."""
+    data = extract(paragraphs)
+    return tuple(json.dumps(data[k], ensure_ascii=False, separators=(",", ":"))
+                 for k in ("mentions", "articles"))

@@ -85,10 +85,6 @@ class LazyArticles(Mapping):
         return len(self._get())
 
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 @dataclass
 class Entry:
     """One document as the citations file keeps it: metadata, mentions, articles."""
@@ -99,19 +95,18 @@ class Entry:
     articles_raw: str
 
     @classmethod
-    def make(cls, doc_id: str, meta: dict, extracted: dict) -> Entry:
-        """A document just extracted (``extracted``: see :func:`indexer.cite.extract.extract`)."""
-        articles = extracted.get("articles", {})
-        mentions = extracted.get("mentions", [])
-        return cls(Doc(doc_id, *(meta.get(k) for k in META), articles=articles),
-                   [Mention.from_list(m) for m in mentions], _json(mentions), _json(articles))
+    def make(cls, doc_id: str, meta: dict, mentions: str, articles: str) -> Entry:
+        """A document, from its metadata and its mentions and articles as JSON
+        (:func:`indexer.cite.extract.serialized`)."""
+        return cls(Doc(doc_id, *(meta.get(k) for k in META), articles=LazyArticles(articles)),
+                   [Mention.from_list(m) for m in json.loads(mentions)], mentions, articles)
 
     @classmethod
     def stored(cls, row: tuple) -> Entry:
         """A row of ``docs``."""
         doc_id, title, number, date, issuer, mentions, articles = row
-        return cls(Doc(doc_id, title, number, date, issuer, LazyArticles(articles)),
-                   [Mention.from_list(m) for m in json.loads(mentions)], mentions, articles)
+        return cls.make(doc_id, dict(zip(META, (title, number, date, issuer), strict=True)),
+                        mentions, articles)
 
     def row(self) -> tuple:
         d = self.doc

@@ -43,7 +43,7 @@ def from_whoosh(ix) -> dict[str, Entry]:
     out = {}
     for doc_id, meta in metas.items():
         paras = sorted(paragraphs.get(doc_id, []), key=lambda p: p.n)
-        out[doc_id] = Entry.make(doc_id, meta, extract.extract(paras))
+        out[doc_id] = Entry.make(doc_id, meta, *extract.serialized(paras))
     return out
 
 
@@ -146,18 +146,19 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     _finish(db, tmp, path, len(docs))
 
 
-def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, dict]],
+def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, tuple[str, str]]],
                   removed: Iterable[str]) -> None:
     """Write the citations of the commit of Whoosh ``generation``, about to be made.
 
-    ``extracted``: the documents added or replaced, as (meta, extraction);
+    ``extracted``: the documents added or replaced, as (meta, (mentions, articles)),
+    the JSON texts of :func:`indexer.cite.extract.serialized`;
     ``removed``: the documents deleted. The others come from the citations file of
     the commit before (or, if it is missing, from the index's stored paragraphs).
     """
     folder = Path(ix.storage.folder)
     previous = folder / file_name(generation - 1)
     path = folder / file_name(generation)
-    changed = {d: Entry.make(d, meta, data) for d, (meta, data) in extracted.items()}
+    changed = {d: Entry.make(d, meta, *data) for d, (meta, data) in extracted.items()}
     if previous.exists():
         update(previous, path, changed, removed)
         return
