@@ -380,8 +380,57 @@ def show_cmd(doc_id, index_dir, as_json):
         value = getattr(doc, name)
         click.echo(f"  {name:<11} {'—' if value is None else value}")
     click.echo()
+    _print_citations(doc)
     for p in doc.paragraphs:
         click.echo(f"{p['n']:>4}{'#' if p['heading'] else ' '} {p['text']}")
+
+
+def _print_citations(doc) -> None:
+    """What the document cites (引用) and who cites it (被引用)."""
+    click.echo(f"cites ({len(doc.cites)}):")
+    for c in doc.cites:
+        target = "unresolved"
+        if c["doc_id"] is not None:
+            target = c["doc_id"] + ("" if c["target_paragraph"] is None
+                                    else f" #{c['target_paragraph']}")
+        click.echo(f"  #{c['paragraph']} {c['text']} -> {target}")
+    click.echo(f"cited by ({len(doc.cited_by)}):")
+    for c in doc.cited_by:
+        click.echo(f"  {c['doc_id']} #{c['paragraph']} {c['text']}")
+    click.echo()
+
+
+@main.command("citations")
+@index_dir_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "graphml"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", default="-", show_default=True,
+              help="File to write ('-' for standard output).")
+@click.option("--unresolved", is_flag=True,
+              help="CSV: also the mentions that name no indexed document (empty target).")
+def citations_cmd(index_dir, fmt, output, unresolved):
+    """Export who cites whom, for network analysis.
+
+    \b
+    csv      one row per mention: source, target (doc ids), source_paragraph,
+             target_paragraph, kind (number/title), text, source_title, target_title
+    graphml  every document as a node (title, doc_number, issuer, date, doc_type),
+             one directed edge per citing and cited document (weight = mentions,
+             paragraphs = the citing paragraphs)
+    """
+    if unresolved and fmt != "csv":
+        raise click.UsageError("--unresolved: only with --format csv (GraphML edges join documents)")
+    view = _open(index_dir).citations()
+    if output == "-":
+        count = view.write(fmt, sys.stdout.buffer, unresolved)
+        sys.stdout.buffer.flush()
+        return
+    tmp = Path(output + ".part")
+    with open(tmp, "wb") as fh:
+        count = view.write(fmt, fh, unresolved)
+    tmp.replace(output)
+    what = "mentions" if fmt == "csv" else "edges"
+    click.echo(f"{output}: {count} {what} ({fmt})", err=True)
 
 
 @main.command("stats")

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import settings
+from .cite import extract as cite_extract
+from .cite import update as cite_update
 from .document import Document
 from .ingest import (
     IngestError,
@@ -124,7 +126,9 @@ def _records(doc: Document, segmenter: Segmenter) -> list[dict]:
         "original": dict(meta.original), "source": doc.source, "encoding": doc.encoding,
         "hash": doc.content_hash, "paragraphs": len(doc.paragraphs),
     }
-    out = [{"kind": "d", "doc_id": doc.doc_id, "meta": doc_meta}]
+    # "_cites" (mentions of other documents) goes to the citations file, not to Whoosh.
+    out = [{"kind": "d", "doc_id": doc.doc_id, "meta": doc_meta,
+            "_cites": cite_extract.serialized(doc.paragraphs)}]
     # Underscored values go to the character index's columns, not to Whoosh.
     shared: dict = {"kind": "p", "doc_id": doc.doc_id, "_issuer": meta.issuer or "",
                     "_doc_type": meta.doc_type or "", "_year": (meta.date or "")[:4],
@@ -434,6 +438,7 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
     jobs = (_Job(str(src.path), src.doc_id, str(scope.base), user_dicts)
             for src, scope in changed)
     writer = None
+    extracted: dict[str, tuple] = {}  # citations of the documents written
     try:
         for done, result in enumerate(_prepared(jobs, workers, lock_fd), start=1):
             if progress:
@@ -452,6 +457,7 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
                 report.added.append(doc_id)
             for record in records:
                 writer.add_document(**record)
+            extracted[doc_id] = (records[0]["meta"], records[0]["_cites"])
             report.paragraphs_written += n_paragraphs
         for doc_id in gone:
             if writer is None:
@@ -459,7 +465,9 @@ def _write(ix, changed: list[tuple], manifest: dict, gone: list[str], workers: i
             writer.delete_by_term("doc_id", doc_id)
             report.removed.append(doc_id)
         if writer is not None:
+            cite_update.before_commit(ix, writer.generation, extracted, gone)
             writer.commit()
+            cite_update.after_commit(ix, writer.generation)
             writer = None
     except BaseException:
         if writer is not None:

@@ -29,7 +29,8 @@ QUERY_HELP = """\
 Query language: words separated by spaces (best match: paragraphs with every word
 first); "exact phrase"; a OR b; -excluded; "a b"~10 (words at most 10 characters apart,
 any order); "a b"~s (in one sentence); issuer:人社部, number:〔2025〕2号, type:通知,
-title:实施方案, date:2025 or date:2024-01..2025-06."""
+title:实施方案, date:2025 or date:2024-01..2025-06; cites:国办发〔2024〕38号 or cites:民法典
+(paragraphs citing that document)."""
 
 
 class _Holder:

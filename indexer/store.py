@@ -37,7 +37,8 @@ from .whoosh_api import (
 )
 
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 8  # 8: character index written part by part, with the document records
+SCHEMA_VERSION = 9  # 9: citations files; 8: character index written part by part, with
+# the document records; 7: word boundaries in the character index; pages (PDF)
 META_FILE = "meta.json"
 CURRENT = "current"
 LOCK_FILE = "reindex.lock"

@@ -30,6 +30,11 @@ def P(must=(), must_not=(), date_from=None, date_to=None, messages=()):
     ("date:2025-01..2025-06", P(date_from="2025-01-01", date_to="2025-06-30")),
     ("date:..2024-02", P(date_to="2024-02-29")),
     ("date:2020.. 就业", P([Term("就业")], date_from="2020-01-01")),
+    # a field after other words, and an excluded field
+    ("就业 date:2025 -type:通知", P([Term("就业")], [Term("通知", field="type")], date_from="2025-01-01",
+                                   date_to="2025-12-31")),
+    ("就业 cites:民法典 引用:国办发〔2024〕38号", P([Term("就业"), Term("民法典", field="cites"),
+                                              Term("国办发〔2024〕38号", field="cites")])),
     # Malformed input is read as literal text, never an exception.
     ('"未闭合', P([Term('"未闭合')])),
     ("OR", P([Term("OR")])),

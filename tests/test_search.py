@@ -189,9 +189,10 @@ def test_document(index):
         True, "国就劳发〔2025〕2号", "2025-03-06", 33)
     assert doc.paragraphs[0] == {"n": 1, "text": "國務院就業促進和勞動保護工作領導小組",
                                  "heading": False, "line": 15}
-    # Same shape as `policy-search inspect --json`.
+    # The shape of `policy-search inspect --json`, and what it cites and who cites it
+    # (its own title, written in its paragraphs, is no citation).
     inspected = indexer.read_file(doc.source, doc.doc_id).to_dict()
-    assert doc.to_dict() == inspected
+    assert doc.to_dict() == {**inspected, "cites": [], "cited_by": []}
     assert doc.original["doc_number"] == "國就勞發〔2025〕2號"
     with pytest.raises(indexer.DocumentNotFound):
         index.document("../etc/passwd")

@@ -64,7 +64,8 @@ def test_api_document_shape_matches_inspect(client):
     assert response.status_code == 200
     data = response.get_json()
     inspected = indexer.read_file(data["source"], SEED["004"]).to_dict()
-    assert data == inspected
+    assert {k: v for k, v in data.items() if k not in ("cites", "cited_by")} == inspected
+    assert list(data)[-2:] == ["cites", "cited_by"]
 
 
 @pytest.mark.parametrize("doc_id", ["nope.txt", "../corpus/" + SEED["004"], "..", "a/../b",

@@ -21,7 +21,8 @@ def _param(name: str, description: str, schema: dict | None = None, required: bo
 
 
 _FILTERS = [
-    _param("q", "The query (see the README's query language); at most 500 characters."),
+    _param("q", "The query (see the README's query language, e.g. cites:国办发〔2024〕38号 for "
+                "the paragraphs citing a document); at most 500 characters."),
     _param("within", "Refine (在结果中检索): a second query every hit must also match."),
     _param("issuer", "发文机关, exact (as in the facets)."),
     _param("type", "公文种类, exact."),
@@ -92,7 +93,7 @@ _TRENDS = {
 _DOCUMENT = {
     "type": "object",
     "required": ["doc_id", "source", "title", "doc_number", "issuer", "date", "doc_type",
-                 "topic", "encoding", "original", "paragraphs"],
+                 "topic", "encoding", "original", "paragraphs", "cites", "cited_by"],
     "properties": {
         "doc_id": _S, "source": _S, "title": _NS, "doc_number": _NS, "issuer": _NS,
         "date": _NS, "doc_type": _NS, "topic": _NS, "encoding": _S,
@@ -101,6 +102,22 @@ _DOCUMENT = {
             "type": "object", "required": ["n", "text", "heading", "line"],
             "properties": {"n": {"type": "integer"}, "text": _S, "heading": {"type": "boolean"},
                            "line": {"type": "integer"}, "page": {"type": "integer"}}}},
+        "cites": {"type": "array", "description": "What the document cites, in paragraph order.",
+                  "items": {
+            "type": "object",
+            "required": ["text", "kind", "paragraph", "doc_id", "target_paragraph"],
+            "properties": {"text": _S, "kind": {"enum": ["number", "title"]},
+                           "paragraph": {"type": "integer"},
+                           "doc_id": {"type": ["string", "null"],
+                                      "description": "The document meant; null when not indexed."},
+                           "target_paragraph": {"type": ["integer", "null"],
+                                                "description": "The article cited, when known."}},
+            "additionalProperties": False}},
+        "cited_by": {"type": "array", "description": "The paragraphs citing the document.",
+                     "items": {
+            "type": "object", "required": ["doc_id", "paragraph", "text"],
+            "properties": {"doc_id": _S, "paragraph": {"type": "integer"}, "text": _S},
+            "additionalProperties": False}},
     },
 }
 
@@ -172,7 +189,7 @@ SPEC = {
             "parameters": [_param("doc_id", "The document id of a hit.", required=True,
                                   where="path")],
             "responses": {"200": _json("Document", "The document (as `policy-search inspect "
-                                                   "--json`)."),
+                                                   "--json`), what it cites and who cites it."),
                           "404": _json("Error", "No such document.")},
         }},
         "/api/openapi.json": {"get": {

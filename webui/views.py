@@ -22,9 +22,9 @@ from werkzeug.exceptions import NotFound
 import indexer
 from indexer import export
 from indexer.search.query import parse
-from indexer.search.snippets import mark, match_spans
+from indexer.search.snippets import match_spans
 
-from . import chart, openapi
+from . import chart, links, openapi
 
 bp = Blueprint("search", __name__)
 
@@ -216,14 +216,34 @@ def search_page():
             trend_chart = chart.render(data, params)
     parsed = parse(params.q)
     has_quotes = any(t.quoted for t in parsed.positive_terms())
+    hit_snippet = _linked_snippets(results, grouped)
     return render_template(
         "search/index.html", params=params, results=results, total_pages=total_pages,
-        snippet=lambda html: Markup(html),  # noqa: S704 - snippets are escaped text + <mark>
+        hit_snippet=hit_snippet,
         unquoted=params.q.replace('"', " ").replace("“", " ").replace("”", " ")
         if has_quotes else None,
         stats=_index().stats() if results is None else None,
         grouped=grouped, trend_chart=trend_chart,
     )
+
+
+def _linked_snippets(results, grouped):
+    """``hit -> Markup``: the hit's snippet with the mentions in it as links."""
+    hits = [] if results is None else (
+        [h for d in grouped.documents for h in d.hits] if grouped is not None else results.hits)
+    view = _index().citations()
+    found: dict[tuple[str, int], list] = {}
+    for doc_id in {h.doc_id for h in hits}:
+        for c in view.mentions(doc_id):
+            found.setdefault((c.doc_id, c.paragraph), []).append(c)
+    wanted = {h.doc_id for h in hits} | {c.target for cs in found.values() for c in cs if c.target}
+    titles = {d: meta["title"] or d for d, meta in view.documents(wanted).items()}
+
+    def hit_snippet(hit) -> Markup:
+        spans = links.links(found.get((hit.doc_id, hit.paragraph), []), titles)
+        return Markup(links.snippet(hit.snippet, hit.text, spans))  # noqa: S704 - escaped
+
+    return hit_snippet
 
 
 @bp.route("/api/search")
@@ -297,11 +317,22 @@ def document_page(doc_id: str):
     doc = _document_or_404(doc_id)
     q = request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]]
     needles = _index().highlight_needles(q) if q.strip() else []
+    view = _index().citations()
+    others = view.documents({c["doc_id"] for c in doc.cites + doc.cited_by if c["doc_id"]})
+    titles = {d: meta["title"] or d for d, meta in others.items()}
+    by_paragraph: dict[int, list] = {}
+    for c in view.mentions(doc_id):
+        by_paragraph.setdefault(c.paragraph, []).append(c)
     paragraphs = []
     hit_count = 0
     for p in doc.paragraphs:
         spans = match_spans(p["text"], needles) if needles else []
         hit_count += len(spans)
-        paragraphs.append({**p, "html": Markup(mark(p["text"], spans)), "hits": len(spans)})
+        html = links.render(p["text"], spans, links.links(by_paragraph.get(p["n"], []), titles))
+        paragraphs.append({**p, "html": Markup(html), "hits": len(spans)})  # noqa: S704 - escaped
+    cited_by: dict[str, dict[int, list[str]]] = {}  # citing document -> paragraph -> mentions
+    for c in doc.cited_by:
+        cited_by.setdefault(c["doc_id"], {}).setdefault(c["paragraph"], []).append(c["text"])
     return render_template("search/document.html", doc=doc, paragraphs=paragraphs, q=q,
-                           hit_count=hit_count)
+                           hit_count=hit_count, titles=titles, cited_by=cited_by,
+                           cites_query=links.cites_query, document_url=links.document_url)

@@ -15,6 +15,8 @@ import numpy as np
 
 from .. import docnumber, settings
 from ..charindex import Part, units
+from ..cite import search as cite_search
+from ..cite.store import Citations
 from ..normalize import clean_value, fold_chars, to_simplified
 from ..segment import Segmenter
 from ..store import (
@@ -143,6 +145,9 @@ class _Snapshot:
         self._closer = weakref.finalize(self, self._searcher.close)
         self._parts, self._doc_order, opened = load_parts(gen, self._searcher)
         self._docs = documents(self._searcher, gen, opened)
+        # Who cites whom in this commit (indexer.cite): a read-only SQLite file.
+        self.citations = Citations.open(gen, self._version, len(self._docs))
+        weakref.finalize(self, self.citations.close)
         self._paragraphs = sum(int(p.alive.sum()) for p in self._parts)
         total_units = sum(float(p.part.lengths[p.alive].sum()) for p in self._parts)
         self._avg_len = total_units / self._paragraphs if self._paragraphs else 1.0
@@ -187,6 +192,7 @@ class _Snapshot:
 
     def close(self) -> None:
         self._closer()
+        self.citations.close()
 
     # -- information -------------------------------------------------------------
 
@@ -227,7 +233,8 @@ class _Snapshot:
             doc_number=meta.get("doc_number"), issuer=meta.get("issuer"),
             date=meta.get("date"), doc_type=meta.get("doc_type"), topic=meta.get("topic"),
             encoding=meta.get("encoding", ""), original=meta.get("original", {}),
-            paragraphs=paragraphs,
+            paragraphs=paragraphs, cites=self.citations.cites(doc_id),
+            cited_by=self.citations.cited_by(doc_id),
         )
 
     # -- searching --------------------------------------------------------------------
@@ -574,6 +581,9 @@ class _Snapshot:
                 if not term.quoted and term.field is None:
                     for name in plan.expanded.get(fold_chars(term.text), ()):
                         needles.append((name, False, ()))
+        for term in plan.filters:
+            if term.field == "cites":
+                needles.extend(cite_search.needles(term.text))
         return needles
 
 
@@ -668,6 +678,12 @@ class Index:
 
     def document_ids(self) -> list[str]:
         return self._snap.document_ids()
+
+    def citations(self):
+        """Who cites whom: mentions with their spans, the graph as CSV or GraphML
+        (a :class:`indexer.cite.graph.CitationView` of the current snapshot)."""
+        from ..cite.graph import CitationView
+        return CitationView(self._snap)
 
     def highlight_needles(self, query: str) -> list[Needle]:
         return self._snap.highlight_needles(query)

@@ -32,7 +32,7 @@ from . import query as q
 from .expand import alternatives, name_pieces
 from .thesaurus import Thesaurus
 
-FILTER_FIELDS = ("issuer", "number", "type", "title")
+FILTER_FIELDS = ("issuer", "number", "type", "title", "cites")
 STOPWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "stopwords.txt"
 
 #: A document number (国办发〔2024〕38号, any bracket style, or 国办发2024年38号) or a
@@ -88,7 +88,7 @@ class Plan:
     words: list[Word] = field(default_factory=list)
     terms: list[FreeTerm] = field(default_factory=list)
     required: list[Required] = field(default_factory=list)
-    filters: list[q.Term] = field(default_factory=list)  # issuer:, number:, type:, title:
+    filters: list[q.Term] = field(default_factory=list)  # issuer:, number:, type:, title:, cites:
     excluded: list[q.Term] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # stop words left out
     whole: str | None = None  # the free terms joined, for the whole-query bonus

@@ -12,6 +12,7 @@
     number:〔2025〕2号  文号:…  document number
     type:通知  类型:…          document type (exact)
     title:实施方案  标题:…      title contains
+    cites:国办发〔2024〕38号  cites:民法典  引用:…   paragraphs citing that document
     date:2025  date:2025-01..2025-06  date:..2024-12-31   成文日期 range
 
 Unbalanced quotes, unknown fields and stray operators are read as literal text.
@@ -35,11 +36,12 @@ FIELDS = {
     "title": "title", "标题": "title", "標題": "title",
     "date": "date", "日期": "date", "成文日期": "date",
     "word": "word", "词": "word", "詞": "word",
+    "cites": "cites", "引用": "cites",
 }
 #: ``~10`` or ``~s`` right after a closing quote, then a space or the end.
 _NEAR_RE = re.compile(r"[~～](\d{1,4}|[sS])(?=\s|$)")
 MAX_SLOP = 1000
-_FIELD_RE = re.compile(r"^(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
+_FIELD_RE = re.compile(r"(" + "|".join(sorted(map(re.escape, FIELDS), key=len, reverse=True))
                        + r")[:：]", re.I)
 
 

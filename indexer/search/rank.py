@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..charindex import units
+from ..cite import search as cite_search
 from . import expand, match
 from . import query as q
 from .plan import Plan, Word
@@ -194,6 +195,8 @@ class Ranker:
         if term.field == "type":
             code = part.code("doc_type", snap.filter_value(term.text))
             return np.flatnonzero(part.doc_type == code), None
+        if term.field == "cites":
+            return cite_search.citing_rows(snap, view, term.text), None
         needle = units(term.text)
         if not needle:
             return match._EMPTY, None

@@ -105,10 +105,16 @@ class DocumentView:
     encoding: str
     original: dict[str, str]
     paragraphs: list[dict]
+    #: what it cites: ``{"text", "kind", "paragraph", "doc_id", "target_paragraph"}``
+    #: (``doc_id``/``target_paragraph`` None when not resolved; see :mod:`indexer.cite`)
+    cites: list[dict] = field(default_factory=list)
+    #: who cites it: ``{"doc_id", "paragraph", "text"}``
+    cited_by: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """The shape of ``policy-search inspect --json`` (and ``/api/documents/<id>``)."""
+        """The shape of ``policy-search inspect --json`` plus ``cites`` and ``cited_by``
+        (``/api/documents/<id>``)."""
         data = asdict(self)
         order = ["doc_id", "source", "title", "doc_number", "issuer", "date", "doc_type",
-                 "topic", "encoding", "original", "paragraphs"]
+                 "topic", "encoding", "original", "paragraphs", "cites", "cited_by"]
         return {k: data[k] for k in order}

@@ -1,0 +1,320 @@
+"""Which indexed document (and paragraph) a mention means.
+
+A mention is looked up the way it was written first — a 文号 by its number, a
+《title》 by its title — and by its partner (the number in brackets after a
+title, or the title before a number) when that fails:
+
+* **by number**: documents whose 文号 (or order number) has the same year and
+  number, and whose issuing code ends the words the mention wrote before the
+  number (the longest such code wins);
+* **by title**: documents whose title has the same key (:mod:`.keys`: script,
+  width, punctuation and 中华人民共和国 do not count); a title written with its
+  issuer (国务院办公厅关于…) must agree with the document's; failing that, a
+  notice that carries the title (关于印发《X》的通知 for 《X》).
+
+Documents that share a title are *versions of one work* (LawRefBook keeps a
+law's text after each amendment), except notices (关于… titles), which are one
+work per issuer. Titles that name several works are resolved only when one of
+them is the citing document's issuer's; otherwise the mention stays
+unresolved.
+
+The version is the one in force at the date the mention is read at: a date
+written just before it (2009年8月27日《…》), a year in the title (《刑法（2020年
+修正）》), else the citing document's own date; that is, the latest version
+dated on or before it, or the earliest version when all are later. Versions
+without a date are used only when no version has one. Several documents of one
+version (a code in parts, 民法典 in 编) are told apart by the article cited, and
+otherwise the part holding 第一条 is taken.
+
+A mention of the citing document itself, or of another version of its own
+work, is no citation: :meth:`Resolver.resolve` returns None for it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..normalize import fold_chars
+from .extract import Mention
+from .keys import carried_title, code_matches, number_key, split_title, version_year, word_key
+
+
+@dataclass
+class Doc:
+    """What resolution needs of an indexed document."""
+
+    doc_id: str
+    title: str | None = None
+    doc_number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+    #: its articles (see :func:`indexer.cite.extract.articles`)
+    articles: Mapping[str, list[int]] = field(default_factory=dict)
+
+
+#: The shortest short form of a longer title read without 《》.
+SHORT_NAME_MIN = 4
+#: What may stand right before a short name written without 《》 (调解仲裁法).
+BEFORE_NAME = set("照据用反合为于将在和与及或的对除是以由经即了按比有犯同至前后成守行触引从向把被给当就指括者"
+                  "、“(:")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A mention resolved: the document and paragraph it means (None when not
+    found), and where it stands and what it says (a bare name cut to the title)."""
+
+    doc_id: str | None
+    paragraph: int | None
+    start: int
+    text: str
+    kind: str
+
+
+def article_key(article: tuple[int, int, int] | None) -> str | None:
+    if not article:
+        return None
+    a, sub, _ = article
+    return f"{a}.{sub}" if sub else f"{a}"
+
+
+class Resolver:
+    """The documents of one state of the index, looked up by number and by title."""
+
+    def __init__(self, docs: Iterable[Doc]):
+        self.docs: dict[str, Doc] = {}
+        self.work: dict[str, tuple[str, str]] = {}
+        self._titles: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._carried: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._tails: dict[str, set[str]] | None = None  # end of a title key -> the keys
+        self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
+        for doc in sorted(docs, key=lambda d: d.doc_id):
+            self._add(doc)
+
+    def _add(self, doc: Doc) -> None:
+        self.docs[doc.doc_id] = doc
+        self.work[doc.doc_id] = ("\0", doc.doc_id)  # untitled: a work of its own
+        if doc.title:
+            prefix, key = split_title(doc.title)
+            if key:
+                self._titles[key].append((prefix, doc.doc_id))
+                issuer = prefix or word_key(doc.issuer or "")
+                self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
+            carried = carried_title(doc.title)
+            if carried:
+                cprefix, ckey = split_title(carried)
+                if ckey:
+                    self._carried[ckey].append((cprefix, doc.doc_id))
+        if doc.doc_number:
+            found = number_key(doc.doc_number)
+            if found is not None:
+                self._numbers[found[0]].append((found[1], doc.doc_id))
+
+    # -- candidates ------------------------------------------------------------------
+
+    def _compatible(self, prefix: str, doc_prefix: str, doc_id: str) -> bool:
+        """A title written with an issuer matches a document of that issuer only."""
+        if not prefix or prefix == doc_prefix:
+            return True
+        if doc_prefix:
+            return False
+        issuer = word_key(self.docs[doc_id].issuer or "")
+        return not issuer or issuer == prefix
+
+    def by_title(self, title: str, carried: bool = True) -> list[str]:
+        """Every document the title may name (all works, all versions); with
+        ``carried``, the notices that carry it when no document has it."""
+        prefix, key = split_title(title)
+        if not key:
+            return []
+        for table in (self._titles, self._carried) if carried else (self._titles,):
+            found = [d for p, d in table.get(key, ()) if self._compatible(prefix, p, d)]
+            if found:
+                return found
+        return []
+
+    def by_number(self, number: tuple[str, str]) -> list[str]:
+        """Every document with the number (the longest matching issuing code)."""
+        key, code = number
+        found = [(len(c), d) for c, d in self._numbers.get(key, ()) if code_matches(code, c)]
+        if not found:
+            return []
+        best = max(length for length, _ in found)
+        return [d for length, d in found if length == best]
+
+    def _one_work(self, found: list[str], citing: Doc | None) -> list[str]:
+        works: dict[tuple[str, str], list[str]] = {}
+        for d in found:
+            works.setdefault(self.work[d], []).append(d)
+        if len(works) == 1:
+            return found
+        mine = word_key(citing.issuer or "") if citing is not None else ""
+        same = [w for w, ds in works.items()
+                if mine and any(word_key(self.docs[d].issuer or "") == mine for d in ds)]
+        return works[same[0]] if len(same) == 1 else []
+
+    # -- resolving -------------------------------------------------------------------
+
+    def resolve(self, mention: Mention, citing: Doc) -> Resolved | None:
+        """What the mention means, or None for a mention of the citing document's own
+        work (and for a bare mention that names no indexed title)."""
+        found: list[str] = []
+        cut = 0
+        if mention.kind == "bare":
+            found, cut = self._bare(mention.title or "", citing)
+            if not found:
+                return None
+        order = ("title", "number") if mention.kind == "title" else ("number", "title")
+        for how in order if not found else ():
+            if how == "title" and mention.title:
+                found = self._one_work(self.by_title(mention.title), citing)
+            elif how == "number" and mention.number:
+                found = self._one_work(self.by_number(mention.number), citing)
+            if found:
+                break
+        start, text = mention.start, mention.text[cut:]
+        if cut and mention.end - mention.start == len(mention.text):
+            start += cut
+        kind = "title" if mention.kind == "bare" else mention.kind
+        if not found:
+            return Resolved(None, None, start, text, kind)
+        if citing.doc_id in found or self.work[found[0]] == self.work.get(citing.doc_id):
+            return None
+        as_of = mention.date or citing.date
+        year = version_year(mention.title)[1] if mention.title else None
+        if year and not mention.date:
+            as_of = f"{year}-12-31"
+        doc = self.version(found, as_of, mention.article)
+        return Resolved(doc, self.paragraph(doc, mention.article), start, text, kind)
+
+    def _bare(self, words: str, citing: Doc) -> tuple[list[str], int]:
+        """The documents named by the end of ``words``, and where the name starts.
+
+        The longest end of ``words`` that ends an indexed title is the name: a
+        title itself (依照刑法 → 刑法), or the short form of exactly one title
+        (在调解仲裁法 → 劳动争议调解仲裁法, not 仲裁法) of at least
+        :data:`SHORT_NAME_MIN` characters, not 本…/该… (本规则 is no short form of
+        基本规则, 合同法 none of 劳动合同法), after a word that ends before a name
+        (依照, 在, 、 …) or first."""
+        cut = self._bare_cuts.get(words)
+        if cut is None:
+            if self._tails is None:
+                self._tails = defaultdict(set)
+                for key in self._titles:
+                    for at in range(len(key) - 1):
+                        self._tails[key[at:]].add(key)
+            folded = fold_chars(words)
+            cut = (-1, "")
+            for at in range(len(folded) - 1):
+                tail = word_key(folded[at:])
+                ends = self._tails.get(tail)
+                if not ends:
+                    continue
+                if tail in self._titles:
+                    cut = (at, tail)
+                elif len(ends) == 1 and len(tail) >= SHORT_NAME_MIN and tail[0] not in "本该此其" \
+                        and (at == 0 or folded[at - 1] in BEFORE_NAME):
+                    cut = (at, next(iter(ends)))
+                break
+            self._bare_cuts[words] = cut
+        at, key = cut
+        if at < 0:
+            return [], 0
+        found = [d for p, d in self._titles[key] if not p]
+        return self._one_work(found or [d for _, d in self._titles[key]], citing), at
+
+    def version(self, found: list[str], as_of: str | None,
+                article: tuple[int, int, int] | None = None) -> str:
+        """The version of one work in force at ``as_of`` (see the module's docstring)."""
+        dated = [d for d in found if self.docs[d].date] or found
+        dates = sorted({self.docs[d].date or "" for d in dated})
+        if as_of and dates[0]:
+            before = [x for x in dates if x <= as_of]
+            chosen = before[-1] if before else dates[0]
+        else:
+            chosen = dates[-1]
+        same = sorted(d for d in dated if (self.docs[d].date or "") == chosen)
+        if len(same) > 1:
+            wanted = [k for k in (article_key(article), "1") if k]
+            for key in wanted:
+                having = [d for d in same if key in self.docs[d].articles]
+                if having:
+                    return having[0]
+        return same[0]
+
+    def paragraph(self, doc_id: str, article: tuple[int, int, int] | None) -> int | None:
+        """The paragraph of the article (and 款) cited, or None."""
+        key = article_key(article)
+        paragraphs = self.docs[doc_id].articles.get(key) if key else None
+        if not paragraphs:
+            return None
+        clause = article[2]
+        return paragraphs[clause - 1] if 0 < clause <= len(paragraphs) else paragraphs[0]
+
+    def lookup(self, text: str) -> list[str]:
+        """The documents a ``cites:`` value names: every version of every work."""
+        number = number_key(text)
+        if number is not None:
+            return sorted(self.by_number(number))
+        return sorted(self.by_title(text.strip().strip("《》")))
+
+
+def mention_keys(mention: Mention) -> set[str]:
+    """The keys a mention is looked up by: its title's, its number's; for a bare name,
+    the last two characters of its words (the end of every title it may name)."""
+    keys = set()
+    if mention.title:
+        if mention.kind == "bare":
+            keys.add("b:" + word_key(mention.title)[-2:])
+        else:
+            keys.add("t:" + split_title(mention.title)[1])
+    if mention.number:
+        keys.add("n:" + mention.number[0])
+    return keys
+
+
+def doc_keys(doc: Doc) -> set[str]:
+    """The keys a document is found by (see :func:`mention_keys`)."""
+    keys = set()
+    if doc.title:
+        key = split_title(doc.title)[1]
+        if key:
+            keys |= {"t:" + key, "b:" + key[-2:]}
+        carried = carried_title(doc.title)
+        if carried:
+            keys.add("t:" + split_title(carried)[1])
+    found = number_key(doc.doc_number) if doc.doc_number else None
+    if found is not None:
+        keys.add("n:" + found[0])
+    return keys
+
+
+def mention_key(mention: Mention, resolved: Resolved) -> tuple[str, str]:
+    """``(key, qualifier)`` under which a mention is found by ``cites:`` even unresolved:
+    a number's key and code, a title's key and issuer prefix."""
+    if mention.kind == "number" and mention.number:
+        return mention.number[0], mention.number[1]
+    title = mention.title or ""
+    if mention.kind == "bare":
+        title = title[len(mention.text) - len(resolved.text):]
+    prefix, key = split_title(title)
+    return key, prefix
+
+
+def query_key(text: str) -> tuple[str, str, str]:
+    """``(kind, key, qualifier)`` of a ``cites:`` value, to compare with :func:`mention_key`."""
+    number = number_key(text)
+    if number is not None:
+        return "number", number[0], number[1]
+    prefix, key = split_title(text.strip().strip("《》"))
+    return "title", key, prefix
+
+
+def key_matches(kind: str, qualifier: str, mention_qualifier: str) -> bool:
+    """Whether a mention filed under the same key matches a ``cites:`` value."""
+    if kind == "number":
+        return code_matches(mention_qualifier, qualifier) or not qualifier
+    return not qualifier or not mention_qualifier or qualifier == mention_qualifier
