@@ -12,7 +12,7 @@ import pytest
 
 import indexer
 
-from .conftest import CORPUS, FIXTURES, SEED
+from .conftest import FIXTURES, SEED, copy_seeds
 from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _free_port
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ G38 = "gov/guobanfa-2024-38.txt"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-cite")
-    indexer.reindex([CORPUS, FIXTURES / "cite"], root / "index")
+    indexer.reindex([copy_seeds(root / "corpus"), FIXTURES / "cite"], root / "index")
     port = _free_port()
     env = dict(os.environ, POLICY_SEARCH_INDEX=str(root / "index"))
     log = open(root / "serve.log", "w")
