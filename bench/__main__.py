@@ -358,6 +358,9 @@ def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds:
                            "p99_ms": round(percentile(lat, 99), 1) if lat else None,
                            "errors": errors[0]}
         out["serving_rss_mb"] = round(_rss_kb(proc.pid) / 1024, 1)
+        # Now: anonymous memory, and pages of memory-mapped files (shared, evictable).
+        out["serving_rss_anon_mb"] = round(_rss_kb(proc.pid, "RssAnon") / 1024, 1)
+        out["serving_rss_file_mb"] = round(_rss_kb(proc.pid, "RssFile") / 1024, 1)
         return out
     finally:
         proc.terminate()

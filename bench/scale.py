@@ -321,6 +321,8 @@ def print_table(result: dict) -> None:
                                          f"p99 {s['http']['8']['p99_ms']} ms, "
                                          f"errors {s['http']['8']['errors']}"),
         row("serving peak RSS", lambda s: f"{s['http']['serving_rss_mb']} MB"),
+        row("  at the end: anonymous / mapped files",
+            lambda s: f"{s['http']['serving_rss_anon_mb']} / {s['http']['serving_rss_file_mb']} MB"),
     ]
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:

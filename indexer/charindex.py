@@ -280,14 +280,17 @@ class Writer:
 
     def close(self) -> None:
         fh = self._fh
-        header = {"rows": self.rows, "units": self.units, "parts": self._parts,
-                  "layout": self._layout, "docs": self.docs}
+        # The document records first, apart: only opening an index reads them.
         try:
-            head = json.dumps(header, ensure_ascii=False)
+            docs = json.dumps(self.docs, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError):  # metadata JSON cannot hold: read from stored fields
-            head = json.dumps(dict(header, docs=None), ensure_ascii=False)
+            docs = b"null"
+        docs_at = fh.tell()
+        fh.write(docs)
+        header = {"rows": self.rows, "units": self.units, "parts": self._parts,
+                  "layout": self._layout, "docs_at": [docs_at, len(docs)]}
         at = fh.tell()
-        fh.write(head.encode("utf-8"))
+        fh.write(json.dumps(header, ensure_ascii=False).encode("utf-8"))
         fh.seek(len(MAGIC))
         fh.write(struct.pack("<Q", at))
         fh.flush()
@@ -551,8 +554,17 @@ class CharIndex:
                                              offset=offset)
             self.parts.append(Part(meta, arrays))
         self.units: int = header["units"]
-        #: (row, doc_id, meta) of every document record, or None (see :class:`Writer`)
-        self.docs: list | None = header["docs"]
+        self._docs_at = header.get("docs_at")
+        self._docs = header.get("docs")
+
+    @property
+    def docs(self) -> list | None:
+        """(row, doc_id, meta) of every document record, or None (see :class:`Writer`)."""
+        if self._docs is None and self._docs_at is not None:
+            at, length = self._docs_at
+            self._docs = json.loads(self._mm[at:at + length].decode("utf-8"))
+            self._docs_at = None
+        return self._docs
 
 
 def file_name(segment_id: str) -> str:

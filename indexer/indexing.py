@@ -265,7 +265,7 @@ class _Scan:
     removable: list[Scope] = field(default_factory=list)
 
 
-def _scan(scopes: list[Scope], given: set[Path], roots: list[Path], locations: dict[str, Path],
+def _scan(scopes: list[Scope], given: set[Path], roots: list[Path], locations: dict[str, str],
           allow_removals: bool, report: ReindexReport) -> _Scan:
     """Find the files of every scope; refuse a missing or emptied one that holds documents."""
     out = _Scan()

@@ -37,9 +37,11 @@ def absolute(path: str | Path) -> Path:
     return Path(os.path.abspath(os.path.expanduser(str(path)))).resolve()
 
 
-def inside(path: Path, top: Path) -> bool:
-    """``path`` is ``top`` or lies under it."""
-    return path == top or top in path.parents
+def inside(path: Path | str, top: Path) -> bool:
+    """``path`` is ``top`` or lies under it (compared as text: called for every
+    document of the index)."""
+    here, there = str(path), str(top)
+    return here == there or here.startswith(there.rstrip(os.sep) + os.sep)
 
 
 def base_of(root: Path) -> Path:
@@ -57,15 +59,16 @@ def known_roots(meta: dict | None) -> list[Path]:
     return _unique([absolute(p) for p in listed])
 
 
-def location(doc_id: str, meta: dict, roots: list[Path]) -> Path:
-    """Where an indexed document's file lives (or lived)."""
+def location(doc_id: str, meta: dict, roots: list[Path]) -> str:
+    """Where an indexed document's file lives (or lived), as an absolute path's text
+    (see :func:`inside`; built for every document of the index)."""
     if meta.get("root"):
-        return Path(meta["root"]) / doc_id
+        return os.path.join(meta["root"], doc_id)
     # Indexed before documents stored their root: its source path, else the only root.
     source = meta.get("source")
     if source:
-        return absolute(source)
-    return (base_of(roots[0]) if roots else Path.cwd()) / doc_id
+        return str(absolute(source))
+    return str((base_of(roots[0]) if roots else Path.cwd()) / doc_id)
 
 
 def _owner(path: Path, roots: Iterable[Path]) -> Path | None:
