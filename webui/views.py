@@ -232,10 +232,7 @@ def _linked_snippets(results, grouped):
     hits = [] if results is None else (
         [h for d in grouped.documents for h in d.hits] if grouped is not None else results.hits)
     view = _index().citations()
-    found: dict[tuple[str, int], list] = {}
-    for doc_id in {h.doc_id for h in hits}:
-        for c in view.mentions(doc_id):
-            found.setdefault((c.doc_id, c.paragraph), []).append(c)
+    found = view.mentions_in((h.doc_id, h.paragraph) for h in hits)
     wanted = {h.doc_id for h in hits} | {c.target for cs in found.values() for c in cs if c.target}
     titles = {d: meta["title"] or d for d, meta in view.documents(wanted).items()}
 

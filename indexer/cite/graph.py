@@ -39,6 +39,10 @@ class CitationView:
         """The mentions in a document, with their spans, in paragraph order."""
         return self._store.mentions(doc_id)
 
+    def mentions_in(self, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], list[Cite]]:
+        """The mentions in each (doc_id, paragraph) of ``pairs`` that has some."""
+        return self._store.in_paragraphs(pairs)
+
     def documents(self, doc_ids: Iterable[str]) -> dict[str, dict]:
         """Title, number, issuer, date and type of each indexed document of ``doc_ids``."""
         docs = self._snap._docs
