@@ -482,7 +482,7 @@ def print_table(r: dict) -> None:
                                        f"p50 x{r['ratios']['p50']}, p99 x{r['ratios']['p99']}"),
         ]
     for level, h in r["http"].items():
-        if level == "serving_rss_mb":
+        if level.startswith("serving_"):
             continue
         rows.append((f"HTTP, {level} clients", f"{h['rps']} req/s, p99 {h['p99_ms']} ms, "
                                                f"errors {h['errors']}"))
