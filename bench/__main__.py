@@ -482,14 +482,11 @@ def print_table(r: dict) -> None:
                                        f"p50 x{r['ratios']['p50']}, p99 x{r['ratios']['p99']}"),
         ]
     for level, h in r["http"].items():
-        if not isinstance(h, dict):  # the server's memory figures, printed below
+        if level.startswith("serving_"):
             continue
         rows.append((f"HTTP, {level} clients", f"{h['rps']} req/s, p99 {h['p99_ms']} ms, "
                                                f"errors {h['errors']}"))
     rows.append(("serving RSS (peak)", f"{r['http']['serving_rss_mb']} MB"))
-    if "serving_rss_anon_mb" in r["http"]:
-        rows.append(("serving RSS at the end", f"{r['http']['serving_rss_anon_mb']} MB anonymous, "
-                                               f"{r['http']['serving_rss_file_mb']} MB mapped files"))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
