@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
+from .browser_support import ARTIFACTS, chromium, serving
 from .conftest import SEED, copy_seeds
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -38,39 +20,15 @@ def server(tmp_path_factory):
         "标题: 测试<script>window.__xss=1</script>文件\n"
         "正文<img src=x onerror=\"window.__xss=2\">稳岗返还<script>alert(1)</script>。\n",
         encoding="utf-8")
-    port = _free_port()
-    env = dict(os.environ, POLICY_SEARCH_INDEX=str(root / "index"),
-               POLICY_SEARCH_CORPUS=str(corpus))
-    log = open(root / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "indexer", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/search?q=x", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError((root / "serve.log").read_text()) from None
-            time.sleep(0.2)
-    yield base, root / "serve.log"
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with serving(root, POLICY_SEARCH_INDEX=str(root / "index"),
+                 POLICY_SEARCH_CORPUS=str(corpus)) as (base, log):
+        yield base, log
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

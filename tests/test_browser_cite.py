@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 import indexer
 
+from .browser_support import ARTIFACTS, chromium, serving
 from .conftest import FIXTURES, SEED, copy_seeds
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _free_port
 
 pytestmark = pytest.mark.browser
 
@@ -24,43 +18,19 @@ G38 = "gov/guobanfa-2024-38.txt"
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-cite")
     indexer.reindex([copy_seeds(root / "corpus"), FIXTURES / "cite"], root / "index")
-    port = _free_port()
-    env = dict(os.environ, POLICY_SEARCH_INDEX=str(root / "index"))
-    log = open(root / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "indexer", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/search?q=x", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError((root / "serve.log").read_text()) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with serving(root, POLICY_SEARCH_INDEX=str(root / "index")) as (base, _log):
+        yield base
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+def browser():
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     yield context.new_page()
     context.close()
 

@@ -235,7 +235,7 @@ def test_worker_killed_on_its_own_fails_the_run(tmp_path, env, start, rebuild):
 
 def test_serve_killed_while_building_its_index(tmp_path, env, start):
     """`serve` builds a missing index with the same reindex: killing it leaves nothing."""
-    from .test_browser import _free_port
+    from .browser_support import free_port as _free_port
 
     corpus = make_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"

@@ -170,7 +170,7 @@ def _serve(index_dir: Path, port: int):
 
 
 def test_http_load_with_reindex_in_the_middle(tmp_path):
-    from .test_browser import _free_port
+    from .browser_support import free_port as _free_port
 
     corpus = build_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "ix"

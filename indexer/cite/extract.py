@@ -64,15 +64,17 @@ _YEAR_HINT = re.compile(r"\d{4}\s*[〕\]】)﹞〗年]")
 _ORDER_HINT = re.compile(r"令\s*\(?\s*第")
 #: What a 文号 written ``code年n号`` ends with (not 今年2024年第5号台风).
 _YEAR_FORM_CODE = re.compile(r"(?:发|函|字|令|公告|通告|办|电)$")
-#: An article's first paragraph, read without folding (条 or 條, digits of either width).
+#: An article number in unfolded text (digits of either width).
+_RAW_NUMERAL = "[零一二三四五六七八九十百千两〇0-9０-９]+"
 #: An article referred to right after a word (民法典第五百条; not an article's own first line).
-_BARE_ARTICLE = re.compile(r"(?<=[\u4e00-\u9fff])第\s*[零一二三四五六七八九十百千两〇0-9０-９]+\s*[条條]")
+_BARE_ARTICLE = re.compile(rf"(?<=[\u4e00-\u9fff])第\s*{_RAW_NUMERAL}\s*[条條]")
 #: What a name before a bare article reference ends with (folded).
 _BARE_NAME_END = re.compile(r"(?:法|法典|条例|规定|办法|细则|规则|解释)$")
 #: Longest name read before a bare article reference.
 BARE_MAX = 30
-_ARTICLE_HEAD = re.compile(r"第\s*(?P<a>[零一二三四五六七八九十百千两〇0-9０-９]+)\s*[条條]"
-                           r"(?:\s*之\s*(?P<s>[零一二三四五六七八九十百千两〇0-9０-９]+))?(?:\s|$)")
+#: An article's first paragraph, read without folding (条 or 條).
+_ARTICLE_HEAD = re.compile(rf"第\s*(?P<a>{_RAW_NUMERAL})\s*[条條]"
+                           rf"(?:\s*之\s*(?P<s>{_RAW_NUMERAL}))?(?:\s|$)")
 _ITEM_HEAD = re.compile(r"\s*(?:[(（]?[一二三四五六七八九十]+[)）]|[0-9０-９]+[.、．)）]|[①-⑳])")
 
 
