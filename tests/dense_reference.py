@@ -21,7 +21,7 @@ import numpy as np
 from indexer.charindex import units
 from indexer.search import expand, match
 from indexer.search import rank as R
-from indexer.search.api import DOCUMENT_W
+from indexer.search.order import DOCUMENT_W
 
 
 def supported(plan) -> bool:

@@ -15,7 +15,7 @@ import pytest
 
 import indexer
 from indexer import charindex, writer
-from indexer.search import api
+from indexer.search import snapshot
 from indexer.segment import Segmenter
 
 from .conftest import CORPUS, SEED
@@ -89,7 +89,7 @@ def test_the_index_has_several_segments_and_parts(multi):
 @pytest.mark.parametrize("options", [{}, {"sort": "date"}, {"date_from": "2025-01-01"},
                                      {"issuer": "人力资源社会保障部"}])
 def test_sparse_ranking_equals_the_dense_reference(multi, monkeypatch, keep, options):
-    monkeypatch.setattr(api, "RANKED_KEEP", keep)
+    monkeypatch.setattr(snapshot, "RANKED_KEEP", keep)
     snap = multi._snap
     checked = 0
     for query in _queries():

@@ -5,7 +5,9 @@
 * :mod:`.match` finds a needle's occurrences in the character index;
 * :mod:`.rank` scores and orders the candidates;
 * :mod:`.snippets` marks matches in the original text;
-* :mod:`.api` is the typed :class:`Index` API over all of it.
+* :mod:`.order` adds document context and authority and sorts;
+* :mod:`.snapshot` is one opened state of the index, :mod:`.api` the typed
+  :class:`Index` API over all of it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .api import _RANKING, MAX_LIMIT, Hit, QueryError, Results
+from .order import best
 from .snippets import snippet
 
 MAX_PER_DOC = 10
@@ -103,7 +104,7 @@ def search_documents(snap, query: str, limit: int = 10, offset: int = 0,
     parsed, plan = snap.plan(query, within, former)
     filters = snap._with_query_dates(filters, parsed)
     with _RANKING:
-        ranked = snap._rank(plan, filters, sort, base.total).ranked
+        ranked = best(snap, plan, filters, sort, base.total).ranked
     docnums = np.array([r[0] for r in ranked], dtype=np.int64)
     order: list[str] = []
     members: dict[str, list[int]] = {}

@@ -110,12 +110,12 @@ class _State:
 
 
 class Ranker:
-    """Evaluates one plan against one snapshot (see :class:`indexer.search.api._Snapshot`).
+    """Evaluates one plan against one snapshot (see :class:`indexer.search.snapshot.Snapshot`).
 
     :meth:`run` finds every candidate with its tier and whether it has every word;
     :meth:`score` adds the score components of some of them. Ranking scores only
     the candidates that can reach the first results (and the rest of their
-    documents): see ``_Snapshot._rank``.
+    documents): see :func:`indexer.search.order.best`.
     """
 
     def __init__(self, snap, plan: Plan, filters: Filters, scored: bool = True):

@@ -13,7 +13,7 @@ Both are filters over the candidates of :class:`~indexer.search.rank.Ranker`
 
 :func:`make` builds a :class:`RefinedPlan` (a :class:`~indexer.search.plan.Plan`
 with the constraints attached), :func:`post` applies it to ranked or unranked
-part results. The one hook in :mod:`.api` is ``refine.post(snap, Ranker(...).run(),
+part results. The hook in :mod:`.snapshot` and :mod:`.order` is ``refine.post(snap, Ranker(...).run(),
 plan, filters)`` wherever a ranker runs.
 """
 

@@ -1,0 +1,110 @@
+"""The final order of one query's matches: document context, authority, sort keys.
+
+:class:`~indexer.search.rank.Ranker` finds the candidates of every part and
+scores those that can reach the first places; :func:`best` adds what depends on
+the whole result set — the document context (a paragraph of a document in which
+many paragraphs match well is lifted) and the level of authority — then orders
+them, and counts the totals and facets over every candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import authority, refine
+from .plan import Plan
+from .rank import Filters, Ranker, explain, facet_counts, worth_scoring
+
+#: Weight of the document context.
+DOCUMENT_W = 1.0
+#: Orders tiers before scores in one sort key (scores stay far below it).
+_TIER = 1e6
+
+
+@dataclass
+class Ranked:
+    """A cached ranking: the best rows, counts and facets of one query and its filters."""
+
+    ranked: list[tuple[int, float, bool, dict | None]]  # (docnum, score, all words, explanation)
+    total: int
+    total_all: int
+    facets: dict[str, dict[str, int]]
+    facets_over: str
+
+
+def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
+         explain_hits: bool = False) -> Ranked:
+    """All matches of ``plan`` in ``snap`` at once: the best ``keep`` rows, the totals,
+    the facets."""
+    ranker = Ranker(snap, plan, filters)
+    found = refine.post(snap, ranker.run(), plan, filters)
+    # Every candidate counts (totals, facets); only those that can reach the first
+    # ``keep`` places are scored, with every candidate of their documents (the
+    # document context sums them).
+    results = [ranker.score(r, keep_mask) for r, keep_mask in
+               zip(found, worth_scoring(found, sort, keep, len(snap._doc_order)),
+                   strict=True)
+               if keep_mask is None or keep_mask.any()]
+
+    def gather(values) -> np.ndarray:
+        return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
+
+    docnums = gather(lambda r: r.view.base + r.rows)
+    tier = gather(lambda r: r.tier)
+    all_words = gather(lambda r: r.all_words).astype(np.int64)
+    score = gather(lambda r: r.score)
+    date = gather(lambda r: r.view.part.date[r.rows])
+    n = gather(lambda r: r.view.part.n[r.rows])
+    doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
+    scored = len(docnums)
+    # Document context: a paragraph of a document in which many paragraphs match
+    # well gains log(1 + the sum of their scores).
+    doc_part = np.zeros(scored)
+    if scored:
+        doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
+        score = score + doc_part
+    # Level of authority: central before provincial before local documents,
+    # unless the query names a place.
+    level_part = np.zeros(scored)
+    if scored and plan.words and not authority.names_place(
+            [w.text for w in plan.words] + [t.text for t in plan.terms], snap._places):
+        factor = np.asarray(authority.FACTORS)[snap._levels[doc]]
+        level_part = score * (factor - 1.0)
+        score = score + level_part
+    # Sort keys, most significant last (np.lexsort); equal paragraphs in
+    # document id and paragraph order, however the segments are laid out.
+    if sort == "date":
+        primary = all_words * 1e9 + date
+        keys = (n, doc, -score, -tier, -date, -all_words)
+    else:
+        primary = (tier * 2 + all_words) * _TIER + score
+        keys = (n, doc, -date, -score, -all_words, -tier)
+    chosen = np.arange(scored)
+    if scored > keep:
+        kth = np.partition(primary, scored - keep)[scored - keep]
+        chosen = np.flatnonzero(primary >= kth)
+    order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
+    ranked = []
+    if explain_hits:
+        sizes = np.cumsum([0] + [len(r.rows) for r in results])
+        for i in order:
+            j = int(np.searchsorted(sizes, i, side="right") - 1)
+            why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
+            why["parts"].append({"kind": "document", "text": "",
+                                 "score": round(float(doc_part[i]), 4)})
+            if level_part[i]:
+                why["parts"].append({"kind": "authority",
+                                     "text": authority.LABELS[snap._levels[doc[i]]],
+                                     "score": round(float(level_part[i]), 4)})
+            why["score"] = round(float(score[i]), 4)
+            if plan.expanded:
+                why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
+            ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
+    else:
+        ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
+    facets, over = facet_counts(found, snap.facet_labels)
+    total = sum(len(r.rows) for r in found)
+    total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
+    return Ranked(ranked, total, total_all, facets, over)
