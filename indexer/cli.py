@@ -88,8 +88,11 @@ def _open(index_dir: str | None):
 @click.option("--user-dict", metavar="FILE", help="Extra jieba user dictionary.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another running reindex.")
+@click.option("--checksum", is_flag=True,
+              help="Read and hash every file, even those whose size and modification time "
+                   "are unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_json):
+def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, checksum, as_json):
     """Add new, update changed and remove deleted documents.
 
     \b
@@ -107,7 +110,9 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
     a run that would remove more than half of the index's documents. Pass
     --allow-removals when that is intended (a missing PATH is always refused).
 
-    Files are compared by content hash; an interrupted or failed run leaves the
+    A file whose size and modification time (and its sidecar's) are those it
+    had when it was indexed is not read; other files are compared by content
+    hash (--checksum: every file). An interrupted or failed run leaves the
     previous index searchable. Unreadable files are reported (`error: …`) and
     keep their indexed version; sidecar problems are warnings (`warning: …`).
     Exit code 1 when the run fails or is refused, 0 otherwise.
@@ -130,7 +135,8 @@ def index_cmd(paths, index_dir, rebuild, allow_removals, user_dict, wait, as_jso
 
     try:
         report = reindex(paths, target, rebuild=rebuild, user_dicts=_user_dicts(user_dict),
-                         progress=progress, wait=wait, allow_removals=allow_removals)
+                         progress=progress, wait=wait, allow_removals=allow_removals,
+                         checksum=checksum)
     except (IndexBusy, ReindexRefused, ReindexFailed) as exc:
         raise click.ClickException(str(exc)) from None
     except (SearchIndexError, OSError) as exc:

@@ -2,6 +2,9 @@
 
 * New files are added, changed files (content hash over the file and its
   sidecar) replaced, deleted files removed; unchanged files are not parsed.
+  A file whose size and modification time (and its sidecar's) are those
+  recorded when it was read is not even read: see :func:`stat_key`. ``checksum``
+  reads and hashes every file.
 * Everything is written in one Whoosh commit, so an interrupted run leaves the
   previous index untouched and searchable. A rebuild writes a new generation
   and switches to it atomically (see :mod:`indexer.store`).
@@ -37,6 +40,7 @@ from .ingest import (
     hash_bytes,
     parse_document,
     scan,
+    sidecar_path,
 )
 from .scope import Scope, absolute, base_of, inside, known_roots, location, plan
 from .segment import Segmenter
@@ -117,6 +121,37 @@ def _names(ids: list[str]) -> str:
     return f" ({shown} and {more} more)" if more > 0 else f" ({shown})"
 
 
+#: A file modified this close before it was read may change again within the same
+#: modification time (coarse file-system clocks): its size and time are not trusted.
+RACY_NS = 2_000_000_000
+
+
+def stat_key(path: Path) -> list[int]:
+    """Size and modification time (ns) of a file and of its sidecar (-1, -1 if none)."""
+    st = path.stat()
+    side = sidecar_path(path)
+    if side is None:
+        return [st.st_size, st.st_mtime_ns, -1, -1]
+    try:
+        ss = side.stat()
+    except OSError:
+        return [st.st_size, st.st_mtime_ns, -2, -2]
+    return [st.st_size, st.st_mtime_ns, ss.st_size, ss.st_mtime_ns]
+
+
+def unchanged_by_stat(path: Path, recorded: dict) -> bool:
+    """True when ``path`` (and its sidecar) have the size and time recorded when the
+    indexed version was read, and were not modified just before that read."""
+    key, read_ns = recorded.get("stat"), recorded.get("read_ns")
+    if not key or not read_ns:
+        return False
+    try:
+        now = stat_key(path)
+    except OSError:
+        return False
+    return now == key and key[1] < read_ns - RACY_NS and key[3] < read_ns - RACY_NS
+
+
 def _records(doc: Document, segmenter: Segmenter) -> list[dict]:
     """Whoosh records for one document: a document record and one per paragraph."""
     meta = doc.meta
@@ -161,8 +196,10 @@ def _prepare(job: _Job) -> tuple:
         os._exit(1)  # the reindex is gone (and PR_SET_PDEATHSIG was not available)
     path = Path(job.path)
     # Read here, not kept by the reindex since it hashed the file: memory does not
-    # grow with the corpus. The hash stored is that of the bytes parsed.
+    # grow with the corpus. The hash stored is that of the bytes parsed; the size
+    # and time those of the file before it was read.
     try:
+        key, read_ns = stat_key(path), time.time_ns()
         data = path.read_bytes()
     except OSError as exc:
         return ("failed", ReadFailure(str(path), exc.strerror or str(exc)))
@@ -174,6 +211,7 @@ def _prepare(job: _Job) -> tuple:
     apply_sidecar(doc, path)
     records = _records(doc, Segmenter(job.user_dicts))
     records[0]["meta"]["root"] = job.root
+    records[0]["meta"]["stat"], records[0]["meta"]["read_ns"] = key, read_ns
     return ("ok", doc.doc_id, records, len(doc.paragraphs), doc.warnings)
 
 
@@ -309,7 +347,7 @@ def _scan(scopes: list[Scope], given: set[Path], roots: list[Path], locations: d
 def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: bool = False,
             user_dicts: tuple[str, ...] = (), progress: Progress | None = None,
             wait: float = 0.0, workers: int | None = None,
-            allow_removals: bool = False) -> ReindexReport:
+            allow_removals: bool = False, checksum: bool = False) -> ReindexReport:
     """Bring the index at ``index_dir`` in line with the files under ``paths``.
 
     ``paths`` empty or None: every corpus root the index remembers. Otherwise new
@@ -319,6 +357,9 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
     written, for a path that does not exist, a folder that holds indexed
     documents but no file any more, or (unless ``allow_removals``) a run that
     would remove more than half of the index.
+
+    A file whose size and modification time are unchanged since it was indexed is
+    taken as unchanged without reading it; ``checksum`` reads and hashes every file.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -363,6 +404,11 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
         changed: list[tuple] = []
         for source, scope in scanned.files:
             seen.add(source.doc_id)
+            old = manifest.get(source.doc_id)
+            if (not rebuild and not checksum and old is not None
+                    and unchanged_by_stat(source.path, old)):
+                report.unchanged += 1
+                continue
             try:
                 data = source.path.read_bytes()
             except OSError as exc:
@@ -370,7 +416,6 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
                 scanned.failed_paths.append(source.path)
                 continue
             digest = hash_bytes(data, source.path)
-            old = manifest.get(source.doc_id)
             if not rebuild and old is not None and old.get("hash") == digest:
                 report.unchanged += 1
                 continue
