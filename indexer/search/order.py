@@ -51,14 +51,19 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     def gather(values) -> np.ndarray:
         return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
 
-    docnums = gather(lambda r: r.view.base + r.rows)
+    sizes = np.cumsum([0] + [len(r.rows) for r in results])
+
+    def gather_at(values, at: np.ndarray) -> np.ndarray:
+        """``gather(values)[at]`` (``at`` ascending) without gathering every row."""
+        bounds = np.searchsorted(at, sizes)
+        return np.concatenate([values(r, at[bounds[j]:bounds[j + 1]] - sizes[j])
+                               for j, r in enumerate(results)] or [np.zeros(0)])
+
     tier = gather(lambda r: r.tier)
     all_words = gather(lambda r: r.all_words).astype(np.int64)
     score = gather(lambda r: r.score)
-    date = gather(lambda r: r.view.part.date[r.rows])
-    n = gather(lambda r: r.view.part.n[r.rows])
     doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
-    scored = len(docnums)
+    scored = len(doc)
     # Document context: a paragraph of a document in which many paragraphs match
     # well gains log(1 + the sum of their scores).
     doc_part = np.zeros(scored)
@@ -75,20 +80,29 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
         score = score + level_part
     # Sort keys, most significant last (np.lexsort); equal paragraphs in
     # document id and paragraph order, however the segments are laid out.
+    # Only the rows that can reach the first ``keep`` places need every key.
     if sort == "date":
+        date = gather(lambda r: r.view.part.date[r.rows])
         primary = all_words * 1e9 + date
-        keys = (n, doc, -score, -tier, -date, -all_words)
     else:
         primary = (tier * 2 + all_words) * _TIER + score
-        keys = (n, doc, -date, -score, -all_words, -tier)
     chosen = np.arange(scored)
     if scored > keep:
         kth = np.partition(primary, scored - keep)[scored - keep]
         chosen = np.flatnonzero(primary >= kth)
-    order = chosen[np.lexsort(tuple(k[chosen] for k in keys))][:keep]
+    date_c = gather_at(lambda r, i: r.view.part.date[r.rows[i]], chosen)
+    n_c = gather_at(lambda r, i: r.view.part.n[r.rows[i]], chosen)
+    t_c, a_c, s_c, d_c = tier[chosen], all_words[chosen], score[chosen], doc[chosen]
+    if sort == "date":
+        keys = (n_c, d_c, -s_c, -t_c, -date_c, -a_c)
+    else:
+        keys = (n_c, d_c, -date_c, -s_c, -a_c, -t_c)
+    order = chosen[np.lexsort(keys)][:keep]
+    docnums = np.zeros(scored, dtype=np.int64)
+    shown = np.sort(order)
+    docnums[shown] = gather_at(lambda r, i: r.view.base + r.rows[i], shown)
     ranked = []
     if explain_hits:
-        sizes = np.cumsum([0] + [len(r.rows) for r in results])
         for i in order:
             j = int(np.searchsorted(sizes, i, side="right") - 1)
             why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))

@@ -409,10 +409,10 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
     (an issuer's canonical bodies: one row per body, joint issuers in each)."""
     over = "all" if any(r.all_words.any() for r in results) else "some"
     out = {}
+    selected = [r.rows[r.all_words] if over == "all" else r.rows for r in results]
     for name in ("issuer", "doc_type", "year"):
-        counts: Counter = Counter()
-        for r in results:
-            rows = r.rows[r.all_words] if over == "all" else r.rows
+        per_value: Counter = Counter()  # column value → rows, over every part
+        for r, rows in zip(results, selected, strict=True):
             codes = getattr(r.view.part, name)[rows]
             codes = codes[codes >= 0]
             if not len(codes):
@@ -421,8 +421,11 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
             per_code = np.bincount(codes)
             found = np.flatnonzero(per_code)  # the values present, not the whole table
             for code, count in zip(found.tolist(), per_code[found].tolist(), strict=True):
-                for label in (labels(name, table[code]) if labels else (table[code],)):
-                    counts[label] += count
+                per_value[table[code]] += count
+        counts: Counter = Counter()
+        for value, count in per_value.items():
+            for label in (labels(name, value) if labels else (value,)):
+                counts[label] += count
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return out, over
 
