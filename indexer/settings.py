@@ -44,6 +44,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("thesaurus", "POLICY_SEARCH_THESAURUS", None,
                 "Extra thesaurus file (`canonical, variant, …` and `old => canonical (year)` "
                 "lines, see Thesaurus), added to the names shipped with the package."),
+        Setting("lay_terms", "POLICY_SEARCH_LAY_TERMS", None,
+                "Extra lay-terms file (`everyday, … => legal term, …` lines, see Lay terms), "
+                "added to the everyday words shipped with the package."),
         Setting("workers", "POLICY_SEARCH_WORKERS", 0,
                 "Processes that read and parse changed files during a reindex (0: one per core)."),
         Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address the web UI listens on."),

@@ -125,7 +125,7 @@ def reference(snap, query: str, issuer: str | None = None, date_from: str | None
             weight = word_idf[k] * word.qtf
             score += bm25(tf, weight)
             score += np.where(title_docs[k][doc_rank], R.TITLE_W * weight, 0.0)
-            score += np.where(in_heading[k], R.HEADING_W * weight, 0.0)
+            score += np.where(in_heading[k] & ~title_docs[k][doc_rank], R.HEADING_W * weight, 0.0)
         for t, term in enumerate(plan.terms):
             simple = (len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle
                       and len(term.needle) > 1)

@@ -30,6 +30,8 @@ from .thesaurus import Thesaurus
 
 #: Weight of an occurrence of an equivalent name or number form, against the form typed.
 ALT_WEIGHT = 0.8
+#: Weight of an occurrence of a legal term found for a lay word (:mod:`.layterms`).
+LAY_WEIGHT = 0.5
 
 
 def name_pieces(thesaurus: Thesaurus | None, segmenter, folded: str) -> list[tuple[str, bool]]:
@@ -121,8 +123,10 @@ def word_occurrences(part, word) -> match.Occ:
     alts = getattr(word, "alternatives", ())
     if not alts:
         return match.occurrences(part, word.needle, word.whole_numbers)
+    weight_of = dict(zip(alts, getattr(word, "alt_weights", ()) or (ALT_WEIGHT,) * len(alts),
+                         strict=True))
     found = [match.classify(part, word.needle, word.whole_numbers)]
-    is_alt = [np.zeros(len(found[0][0]), dtype=np.bool_)]
+    weights = [np.ones(len(found[0][0]))]
     starts = found[0][0]
     ends = starts + len(word.needle)
     for needle in sorted(alts, key=len, reverse=True):
@@ -133,19 +137,20 @@ def word_occurrences(part, word) -> match.Occ:
         if not word.whole_numbers:
             keep &= _not_department(part, pos, needle) & _not_issuing_code(part, pos, needle)
         found.append((pos[keep], whole[keep], inside[keep], across[keep]))
-        is_alt.append(np.ones(int(keep.sum()), dtype=np.bool_))
+        weights.append(np.full(int(keep.sum()), weight_of[needle]))
         starts = np.concatenate([starts, pos[keep]])
         ends = np.concatenate([ends, pos[keep] + len(needle)])
     pos = np.concatenate([f[0] for f in found])
     order = np.argsort(pos, kind="stable")
     whole, inside, across = (np.concatenate([f[k] for f in found])[order] for k in (1, 2, 3))
-    alt = np.concatenate(is_alt)[order]
+    weight = np.concatenate(weights)[order]
+    alt = weight < 1.0
     pos = pos[order]
     occ = match.aggregate(part, pos, whole, inside, across)
     if alt.any():
         tf = whole + match.W_INSIDE * inside + match.W_ACROSS * across
         rows = np.searchsorted(occ.rows, match.rows_of(part, pos[alt]))
-        occ.discount = np.bincount(rows, weights=(1.0 - ALT_WEIGHT) * tf[alt],
+        occ.discount = np.bincount(rows, weights=(1.0 - weight[alt]) * tf[alt],
                                    minlength=len(occ.rows))
     return occ
 

@@ -29,7 +29,8 @@ from ..charindex import units
 from ..normalize import fold_chars
 from ..segment import Segmenter
 from . import query as q
-from .expand import alternatives, name_pieces
+from .expand import ALT_WEIGHT, LAY_WEIGHT, alternatives, name_pieces
+from .layterms import LayTerms
 from .thesaurus import Thesaurus
 
 FILTER_FIELDS = ("issuer", "number", "type", "title", "cites")
@@ -63,8 +64,11 @@ class Word:
     needle: str  # its units
     whole_numbers: bool
     qtf: int = 1  # how often the query has it
-    #: other needles that count as this word: equivalent names, number forms (expand.py)
+    #: other needles that count as this word: equivalent names, number forms, the legal
+    #: terms of a lay word (expand.py)
     alternatives: tuple[str, ...] = ()
+    #: the weight of an occurrence of each alternative (empty: expand.ALT_WEIGHT for all)
+    alt_weights: tuple[float, ...] = ()
 
 
 @dataclass
@@ -163,7 +167,7 @@ def relaxed(parsed: q.ParsedQuery) -> q.ParsedQuery | None:
 
 def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
               stopwords: frozenset[str], thesaurus: Thesaurus | None = None,
-              former: bool = False) -> Plan:
+              former: bool = False, lay_terms: LayTerms | None = None) -> Plan:
     plan = Plan(excluded=list(parsed.must_not), former=former)
     free: list[tuple[q.Term, list[tuple[str, bool]]]] = []
     for node in parsed.must:
@@ -198,7 +202,17 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
                 # +word must occur as typed: its names are not expanded.
                 alts, names = alternatives(word, whole_numbers,
                                            None if term.required else thesaurus, former)
-                plan.words.append(Word(word, needle, whole_numbers, alternatives=alts))
+                weights: tuple[float, ...] = ()
+                legal = [] if term.required or whole_numbers or lay_terms is None \
+                    else lay_terms.expand(word)
+                extra = [t for t in dict.fromkeys(units(t) for t in legal)
+                         if t and t != needle and t not in alts]
+                if extra:
+                    weights = (ALT_WEIGHT,) * len(alts) + (LAY_WEIGHT,) * len(extra)
+                    alts = alts + tuple(extra)
+                    names = names + [t for t in legal if t not in names]
+                plan.words.append(Word(word, needle, whole_numbers, alternatives=alts,
+                                       alt_weights=weights))
                 if names:
                     plan.expanded[word] = names
             ids.append(index[needle])

@@ -11,6 +11,7 @@ words — and, for each candidate, score components that add up to its score:
   word (as a word or inside one);
 * ``title`` / ``heading``: a word found in the document's title, or in the
   heading the paragraph stands under (劳动合同法 试用期 lifts that law's articles);
+  a heading adds nothing for a word the title has (a law's name repeated above it);
 * ``phrase``: a free term of several words found literally as typed;
 * ``proximity``: two consecutive query words within a few characters;
 * ``whole``: the whole query (its free terms joined) found literally;
@@ -360,7 +361,9 @@ class Ranker:
         self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
         res.detail[word.text] = (slots, occ)
         self._add(res, "title", word.text, np.where(in_title, TITLE_W * weight, 0.0))
-        self._add(res, "heading", word.text, np.where(in_heading, HEADING_W * weight, 0.0))
+        # A heading that repeats the title (a law's name above its text) adds nothing new.
+        self._add(res, "heading", word.text,
+                  np.where(in_heading & ~in_title, HEADING_W * weight, 0.0))
 
     def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         words = self.plan.words

@@ -37,15 +37,18 @@ class RefinedPlan(Plan):
     within: RefinedPlan | None = None
 
 
-def make(snap, query: str, within: str | None = None,
-         former: bool = False) -> tuple[q.ParsedQuery, RefinedPlan]:
-    """Parse and plan ``query`` (and the refine query ``within``) for ``snap``."""
+def make(snap, query: str, within: str | None = None, former: bool = False,
+         lay: bool = True) -> tuple[q.ParsedQuery, RefinedPlan]:
+    """Parse and plan ``query`` (and the refine query ``within``) for ``snap``.
+
+    Lay terms are expanded in ``query`` only: the refine query selects as typed."""
     parsed = q.parse(query if isinstance(query, str) else "")
     parsed, near = proximity.split(parsed)
-    base = make_plan(parsed, snap.segmenter, snap.stopwords, snap.thesaurus, former)
+    base = make_plan(parsed, snap.segmenter, snap.stopwords, snap.thesaurus, former,
+                     getattr(snap, "lay_terms", None) if lay else None)
     plan = RefinedPlan(**{k: getattr(base, k) for k in base.__dataclass_fields__}, near=near)
     if within is not None and within.strip():
-        wparsed, wplan = make(snap, within, former=former)
+        wparsed, wplan = make(snap, within, former=former, lay=False)
         if not wplan.empty:
             plan.within = wplan
         dates_from = [d for d in (parsed.date_from, wparsed.date_from) if d]

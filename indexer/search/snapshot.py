@@ -36,6 +36,7 @@ from . import (
     refine,  # proximity and refine (within) filter the candidates
 )
 from . import query as q
+from .layterms import load_lay_terms
 from .parts import PartView, load_parts
 from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker
@@ -125,6 +126,8 @@ class Snapshot:
         self.stopwords = load_stopwords(str(stop_file) if stop_file else None)
         thesaurus_file = settings.resolve("thesaurus")
         self.thesaurus = load_thesaurus(str(thesaurus_file) if thesaurus_file else None)
+        lay_file = settings.resolve("lay_terms")
+        self.lay_terms = load_lay_terms(str(lay_file) if lay_file else None)
         self._issuer_codes: dict = {}
         # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
         # share file positions. Matching and ranking use the character index.
@@ -295,7 +298,8 @@ class Snapshot:
             loose = relaxed(parsed)
             if loose is not None:
                 loose_plan = refine.rebase(plan, make_plan(loose, self.segmenter, self.stopwords,
-                                                           self.thesaurus, bool(former)))
+                                                           self.thesaurus, bool(former),
+                                                           self.lay_terms))
                 with _RANKING:
                     cached = order.best(self, loose_plan, filters, sort, RANKED_KEEP, explain)
                 if cached.total:
