@@ -15,7 +15,7 @@ import numpy as np
 
 from . import authority, refine
 from .plan import Plan
-from .rank import Filters, Ranker, explain, facet_counts, worth_scoring
+from .rank import Filters, Ranker, each, explain, facet_counts, worth_scoring
 
 #: Weight of the document context.
 DOCUMENT_W = 1.0
@@ -43,10 +43,10 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     # Every candidate counts (totals, facets); only those that can reach the first
     # ``keep`` places are scored, with every candidate of their documents (the
     # document context sums them).
-    results = [ranker.score(r, keep_mask) for r, keep_mask in
-               zip(found, worth_scoring(found, sort, keep, len(snap._doc_order)),
-                   strict=True)
-               if keep_mask is None or keep_mask.any()]
+    worth = [(r, keep_mask) for r, keep_mask in
+             zip(found, worth_scoring(found, sort, keep, len(snap._doc_order)), strict=True)
+             if keep_mask is None or keep_mask.any()]
+    results = each(lambda pair: ranker.score(*pair), worth)
 
     def gather(values) -> np.ndarray:
         return np.concatenate([values(r) for r in results]) if results else np.zeros(0)

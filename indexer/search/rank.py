@@ -27,7 +27,10 @@ paragraph order. Cost follows the occurrences of the query's words.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +56,23 @@ PROXIMITY_WINDOW = 8
 WHOLE_W = 1.0
 #: Boost of a document whose number the query names.
 NUMBER_BOOST = 3.0
+
+
+#: Threads that evaluate the parts of the index for one query (numpy releases the GIL
+#: in the work that matters: searches, sorts, gathers and reductions).
+PART_THREADS = min(4, os.cpu_count() or 1)
+_POOL = ThreadPoolExecutor(max_workers=PART_THREADS, thread_name_prefix="parts") \
+    if PART_THREADS > 1 else None
+
+
+def each(fn: Callable, items) -> list:
+    """``[fn(x) for x in items]``, the items spread over the part threads.
+
+    Called only from a query's own thread, never from a part thread (no nesting)."""
+    items = list(items)
+    if _POOL is None or len(items) < 2:
+        return [fn(x) for x in items]
+    return list(_POOL.map(fn, items))
 
 
 def idf(df: int, total: int) -> float:
@@ -132,10 +152,10 @@ class Ranker:
     def run(self) -> list[PartResult]:
         plan, snap = self.plan, self.snap
         views = snap._parts
-        occs = [[expand.word_occurrences(v.part, w) for w in plan.words] for v in views]
+        occs = each(lambda v: [expand.word_occurrences(v.part, w) for w in plan.words], views)
         self.title_docs = [expand.title_docs(snap, w) for w in plan.words]
         self.term_title = [snap.title_docs(t.needle, False) for t in plan.terms]
-        required = [[self._required(v, r) for r in plan.required] for v in views]
+        required = each(lambda v: [self._required(v, r) for r in plan.required], views)
         if self.scored:
             self.word_idf = [self._word_idf(k, views, occs) for k in range(len(plan.words))]
             self.number_boosts = snap.number_boosts(plan)
@@ -148,12 +168,8 @@ class Ranker:
             self.req_idf = [idf(sum(int(np.count_nonzero(v.alive[rq[k][0]]))
                                     for v, rq in zip(views, required, strict=True)),
                                 self.total_paragraphs) for k in range(len(plan.required))]
-        out = []
-        for i, view in enumerate(views):
-            res = self._part(view, occs[i], required[i])
-            if res is not None:
-                out.append(res)
-        return out
+        found = each(lambda i: self._part(views[i], occs[i], required[i]), range(len(views)))
+        return [res for res in found if res is not None]
 
     def literal(self, part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
         """:func:`match.literal`, computed once per part and needle for this query."""
