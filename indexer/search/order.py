@@ -66,18 +66,18 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     scored = len(doc)
     # Document context: a paragraph of a document in which many paragraphs match
     # well gains log(1 + the sum of their scores).
-    doc_part = np.zeros(scored)
+    # (Per document, then per row: the rows of one document share it.)
+    doc_gain = np.zeros(0)
     if scored:
-        doc_part = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score)[doc])
-        score = score + doc_part
+        doc_gain = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score))
+        score = score + doc_gain[doc]
     # Level of authority: central before provincial before local documents,
     # unless the query names a place.
-    level_part = np.zeros(scored)
-    if scored and plan.words and not authority.names_place(
-            [w.text for w in plan.words] + [t.text for t in plan.terms], snap._places):
-        factor = np.asarray(authority.FACTORS)[snap._levels[doc]]
-        level_part = score * (factor - 1.0)
-        score = score + level_part
+    before_level = score
+    by_level = bool(scored and plan.words and not authority.names_place(
+        [w.text for w in plan.words] + [t.text for t in plan.terms], snap._places))
+    if by_level:
+        score = score + score * (snap._level_factors[doc] - 1.0)
     # Sort keys, most significant last (np.lexsort); equal paragraphs in
     # document id and paragraph order, however the segments are laid out.
     # Only the rows that can reach the first ``keep`` places need every key.
@@ -107,11 +107,13 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
             j = int(np.searchsorted(sizes, i, side="right") - 1)
             why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
             why["parts"].append({"kind": "document", "text": "",
-                                 "score": round(float(doc_part[i]), 4)})
-            if level_part[i]:
+                                 "score": round(float(doc_gain[doc[i]]), 4)})
+            level_part = (float(before_level[i] * (snap._level_factors[doc[i]] - 1.0))
+                          if by_level else 0.0)
+            if level_part:
                 why["parts"].append({"kind": "authority",
                                      "text": authority.LABELS[snap._levels[doc[i]]],
-                                     "score": round(float(level_part[i]), 4)})
+                                     "score": round(level_part, 4)})
             why["score"] = round(float(score[i]), 4)
             if plan.expanded:
                 why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}

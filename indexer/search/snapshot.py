@@ -166,6 +166,7 @@ class Snapshot:
                                       self._docs.get(d, {}).get("title"))
                    for d in self._doc_order]
         self._levels = np.array([c[0] for c in classes], dtype=np.int64)
+        self._level_factors = np.asarray(authority.FACTORS)[self._levels]
         self._places = frozenset(p for c in classes for p in c[1])
         self._titles = "\n".join(titles)
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
