@@ -384,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=90,
                         help="with --scale: STARD questions (of at most 40 characters)")
     parser.add_argument("--rare", type=int, default=20, help="with --scale: rare-word queries")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --scale: measure the index an earlier --keep left "
+                             "(everything but the build)")
     parser.add_argument("--keep", action="store_true",
                         help="with --scale: keep the largest index in bench/data/scale-N/index")
     args = parser.parse_args(argv)

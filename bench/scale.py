@@ -3,6 +3,7 @@
     python -m bench --scale 10              # 1× and 10× in one run: about 25 minutes
     python -m bench --scale 10 --skip-1x    # 10× only
     python -m bench --scale 2 --smoke       # a tiny run that checks the mode works
+    python -m bench --scale 10 --skip-1x --reuse  # the index kept by --keep, not rebuilt
 
 The corpus is ``bench/data/scale-N/corpus/copy-00/…`` to ``copy-NN/…``: every
 LawRefBook law hard-linked (copied where links are not possible) under one
@@ -202,21 +203,27 @@ def make_query_set(folder: Path, files: list[Path], per_kind: int, questions: in
 # --- one scale ----------------------------------------------------------------------------
 
 def run_scale(copies: int, folder: Path, files: list[Path], queries_file: Path,
-              seconds: float, keep: bool) -> dict:
+              seconds: float, keep: bool, reuse: bool = False) -> dict:
     base = DATA / f"scale-{copies}"
     corpus = make_corpus(folder, files, copies, base / "corpus")
     index_dir = base / "index"
-    shutil.rmtree(index_dir, ignore_errors=True)
+    reuse = reuse and index_dir.is_dir()
+    if not reuse:
+        shutil.rmtree(index_dir, ignore_errors=True)
     mb = corpus_bytes(corpus) / 1e6
     r: dict = {"copies": copies, "files": len(files) * copies, "megabytes": round(mb, 1)}
     try:
-        b = _child("_build", str(corpus), str(index_dir), "rebuild")
-        r["build"] = {"seconds": round(b["wall"], 1), "mb_per_s": round(mb / b["wall"], 3),
-                      "paragraphs": b["paragraphs"], "peak_rss_mb": b["peak_rss_mb"],
-                      "writer_rss_mb": b["writer_rss_mb"], "worker_rss_mb": b["worker_rss_mb"],
-                      "index_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*")
-                                            if f.is_file()) / 1e6, 1)}
-        print(f"{copies}x build: {r['build']}", file=sys.stderr, flush=True)
+        if reuse:  # the index kept by an earlier run (--keep): everything but the build
+            r["reused_index"] = True
+        else:
+            b = _child("_build", str(corpus), str(index_dir), "rebuild")
+            r["build"] = {"seconds": round(b["wall"], 1), "mb_per_s": round(mb / b["wall"], 3),
+                          "paragraphs": b["paragraphs"], "peak_rss_mb": b["peak_rss_mb"],
+                          "writer_rss_mb": b["writer_rss_mb"],
+                          "worker_rss_mb": b["worker_rss_mb"],
+                          "index_mb": round(sum(f.stat().st_size for f in index_dir.rglob("*")
+                                                if f.is_file()) / 1e6, 1)}
+            print(f"{copies}x build: {r['build']}", file=sys.stderr, flush=True)
         opened = [_child("_open", str(index_dir)) for _ in range(3)]
         r["open"] = {"seconds": round(statistics.median(o["seconds"] for o in opened), 2),
                      "rss_mb": opened[-1]["rss_mb"], "rss_added_mb": opened[-1]["rss_added_mb"]}
@@ -245,7 +252,7 @@ def run_scale(copies: int, folder: Path, files: list[Path], queries_file: Path,
         hq.write_text(json.dumps(http_queries, ensure_ascii=False), encoding="utf-8")
         r["http"] = _child("_http", str(index_dir), str(hq), str(seconds))
     finally:
-        if not keep:
+        if not keep and not reuse:
             shutil.rmtree(index_dir, ignore_errors=True)
     return r
 
@@ -273,7 +280,8 @@ def main(args) -> int:
     scales = ([] if args.skip_1x or args.scale == 1 else [1]) + [args.scale]
     for copies in scales:
         result["scales"][str(copies)] = run_scale(copies, folder, files, queries_file, seconds,
-                                                  keep=args.keep and copies == args.scale)
+                                                  keep=args.keep and copies == args.scale,
+                                                  reuse=args.reuse and copies == args.scale)
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = "smoke" if args.smoke else time.strftime("%Y%m%d-%H%M%S")

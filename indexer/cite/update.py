@@ -6,9 +6,10 @@ document it leaves alone keeps its rows unless one of its mentions is looked
 up by a key a changed document has (:func:`indexer.cite.resolve.mention_keys`,
 :func:`~indexer.cite.resolve.doc_keys`: its title, the title it carries, its
 number, the last characters of its title for bare names). Those documents and
-the changed ones are resolved again against all the commit's documents; the
-others' rows are copied. So a document added resolves the mentions that name
-it, one removed unresolves them, and the result equals resolving everything
+the changed ones are resolved again against all the commit's documents (of the
+former, only the mentions looked up by such a key); the others' rows are copied.
+So a document added resolves the mentions that name it, one removed unresolves
+them, and the result equals resolving everything
 (``python -m bench.citations`` checks it on LawRefBook).
 """
 
@@ -24,7 +25,7 @@ from urllib.parse import quote
 
 from ..document import Paragraph
 from . import extract
-from .resolve import Doc, Resolver, doc_keys, mention_key
+from .resolve import Doc, Resolver, doc_keys, mention_key, mention_keys
 from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_name
 
 
@@ -129,14 +130,24 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     db = sqlite3.connect(tmp)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        again = [Entry.stored(r) for d in affected for r in db.execute(
-            "SELECT doc_id, title, doc_number, date, issuer, mentions, articles FROM docs "
-            "WHERE doc_id = ?", (d,))]
+        # Of a document left alone, only the mentions looked up by an affecting key
+        # are resolved again (with any other mention whose row has the same place).
+        again, places = [], []
+        for d in affected:
+            for r in db.execute("SELECT doc_id, title, doc_number, date, issuer, mentions, "
+                                "articles FROM docs WHERE doc_id = ?", (d,)):
+                entry = Entry.stored(r)
+                redo = {(m.paragraph, m.end) for m in entry.mentions
+                        if mention_keys(m) & affecting}
+                entry.mentions = [m for m in entry.mentions if (m.paragraph, m.end) in redo]
+                again.append(entry)
+                places += [(d, paragraph, end) for paragraph, end in sorted(redo)]
         again += [changed[d] for d in sorted(changed)]
         new_rows = resolve_rows(resolver, again)
-        stale = sorted(gone | set(affected))
         db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in sorted(gone)])
-        db.executemany("DELETE FROM cites WHERE doc_id = ?", [(d,) for d in stale])
+        db.executemany("DELETE FROM cites WHERE doc_id = ?", [(d,) for d in sorted(gone)])
+        db.executemany("DELETE FROM cites WHERE doc_id = ? AND paragraph = ? AND stop = ?",
+                       places)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [changed[d].row() for d in sorted(changed)])
         db.executemany("INSERT INTO cites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)

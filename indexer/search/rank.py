@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -65,14 +66,24 @@ _POOL = ThreadPoolExecutor(max_workers=PART_THREADS, thread_name_prefix="parts")
     if PART_THREADS > 1 else None
 
 
+#: An item that takes longer than this sends the rest to the part threads; cheaper
+#: work (a rare word) stays in the query's thread, where it costs no hand-over.
+PARALLEL_AFTER_S = 0.005
+
+
 def each(fn: Callable, items) -> list:
-    """``[fn(x) for x in items]``, the items spread over the part threads.
+    """``[fn(x) for x in items]``; when the first item is slow, the others are spread
+    over the part threads.
 
     Called only from a query's own thread, never from a part thread (no nesting)."""
     items = list(items)
-    if _POOL is None or len(items) < 2:
-        return [fn(x) for x in items]
-    return list(_POOL.map(fn, items))
+    if not items:
+        return []
+    started = time.perf_counter()
+    first = fn(items[0])
+    if _POOL is None or len(items) < 3 or time.perf_counter() - started < PARALLEL_AFTER_S:
+        return [first] + [fn(x) for x in items[1:]]
+    return [first, *_POOL.map(fn, items[1:])]
 
 
 def idf(df: int, total: int) -> float:
