@@ -265,14 +265,19 @@ class Resolver:
 def mention_keys(mention: Mention) -> set[str]:
     """The keys a mention is looked up by: its title's, its number's; for a bare name,
     the last two characters of its words (the end of every title it may name)."""
+    return keys_of(mention.kind, mention.title, mention.number)
+
+
+def keys_of(kind: str, title: str | None, number) -> set[str]:
+    """:func:`mention_keys` of a mention's kind, title and number (``(key, code)``)."""
     keys = set()
-    if mention.title:
-        if mention.kind == "bare":
-            keys.add("b:" + word_key(mention.title)[-2:])
+    if title:
+        if kind == "bare":
+            keys.add("b:" + word_key(title)[-2:])
         else:
-            keys.add("t:" + split_title(mention.title)[1])
-    if mention.number:
-        keys.add("n:" + mention.number[0])
+            keys.add("t:" + split_title(title)[1])
+    if number:
+        keys.add("n:" + number[0])
     return keys
 
 

@@ -15,6 +15,7 @@ them, and the result equals resolving everything
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -25,8 +26,12 @@ from urllib.parse import quote
 
 from ..document import Paragraph
 from . import extract
-from .resolve import Doc, Resolver, doc_keys, mention_key, mention_keys
+from .extract import Mention
+from .resolve import Doc, Resolver, doc_keys, keys_of, mention_key
 from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_name
+
+#: Documents read back per statement when an update resolves some of their mentions again.
+_BATCH = 500
 
 
 def from_whoosh(ix) -> dict[str, Entry]:
@@ -133,14 +138,18 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
         # Of a document left alone, only the mentions looked up by an affecting key
         # are resolved again (with any other mention whose row has the same place).
         again, places = [], []
-        for d in affected:
-            for r in db.execute("SELECT doc_id, title, doc_number, date, issuer, mentions, "
-                                "articles FROM docs WHERE doc_id = ?", (d,)):
-                entry = Entry.stored(r)
-                redo = {(m.paragraph, m.end) for m in entry.mentions
-                        if mention_keys(m) & affecting}
-                entry.mentions = [m for m in entry.mentions if (m.paragraph, m.end) in redo]
-                again.append(entry)
+        for at in range(0, len(affected), _BATCH):
+            batch = affected[at:at + _BATCH]
+            found = db.execute(
+                "SELECT doc_id, title, doc_number, date, issuer, mentions, articles FROM docs "
+                f"WHERE doc_id IN ({', '.join('?' * len(batch))}) ORDER BY doc_id", batch)
+            for d, title, number, date, issuer, mentions, articles in found:
+                raw = json.loads(mentions)  # [paragraph, start, end, kind, text, title, number…]
+                redo = {(m[0], m[2]) for m in raw if keys_of(m[3], m[5], m[6]) & affecting}
+                again.append(Entry(
+                    Doc(d, title, number, date, issuer, articles=LazyArticles(articles)),
+                    [Mention.from_list(m) for m in raw if (m[0], m[2]) in redo],
+                    mentions, articles))
                 places += [(d, paragraph, end) for paragraph, end in sorted(redo)]
         again += [changed[d] for d in sorted(changed)]
         new_rows = resolve_rows(resolver, again)
