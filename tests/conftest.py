@@ -41,6 +41,19 @@ def copy_seeds(dest: Path) -> Path:
     return dest
 
 
+def open_index_of(root: Path, docs: dict[str, str]):
+    """Write ``docs`` (file name → text) to ``root/corpus``, index them into
+    ``root/index`` and open that index (a context manager)."""
+    import indexer
+
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    indexer.reindex([corpus], root / "index")
+    return indexer.open_index(root / "index")
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of the seed texts."""
@@ -64,3 +77,12 @@ def index(seed_index):
 
     with indexer.open_index(seed_index) as ix:
         yield ix
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (see :mod:`tests.browser_support`), one per test module."""
+    from .browser_support import chromium
+
+    with chromium() as b:
+        yield b

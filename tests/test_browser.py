@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from .browser_support import ARTIFACTS, chromium, serving
+from .browser_support import ARTIFACTS, serving
 from .conftest import SEED, copy_seeds
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,6 @@ def server(tmp_path_factory):
     with serving(root, POLICY_SEARCH_INDEX=str(root / "index"),
                  POLICY_SEARCH_CORPUS=str(corpus)) as (base, log):
         yield base, log
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 import indexer
 
-from .browser_support import ARTIFACTS, chromium, serving
+from .browser_support import ARTIFACTS, serving
 from .conftest import FIXTURES, SEED, copy_seeds
 
 pytestmark = pytest.mark.browser
@@ -20,12 +20,6 @@ def server(tmp_path_factory):
     indexer.reindex([copy_seeds(root / "corpus"), FIXTURES / "cite"], root / "index")
     with serving(root, POLICY_SEARCH_INDEX=str(root / "index")) as (base, _log):
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import indexer
 from indexer.search.layterms import SHIPPED, LayTerms, LayTermsError, load_lay_terms
+
+from .conftest import open_index_of
 
 FILLER = "依照本法规定处理有关事项"
 DOCS = {
@@ -44,13 +45,7 @@ def test_file_format_and_errors(tmp_path):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lay")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    indexer.reindex([corpus], root / "index")
-    with indexer.open_index(root / "index") as ix:
+    with open_index_of(tmp_path_factory.mktemp("lay"), DOCS) as ix:
         yield ix
 
 

@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 import indexer
 from indexer.indexing import RACY_NS, stat_key, unchanged_by_stat
 
@@ -27,6 +29,15 @@ def _same_size_edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert path.stat().st_size == st.st_size
+
+
+@pytest.fixture()
+def aged_index(tmp_path, corpus_copy) -> Path:
+    """An index of the seed copy whose files were last modified an hour ago."""
+    for f in corpus_copy.iterdir():
+        _age(f)
+    indexer.reindex([corpus_copy], tmp_path / "ix")
+    return tmp_path / "ix"
 
 
 def test_stat_key_of_a_file_and_its_sidecar(tmp_path):
@@ -53,11 +64,8 @@ def test_unchanged_by_stat_needs_a_read_well_after_the_last_change(tmp_path):
     assert not unchanged_by_stat(tmp_path / "gone.txt", {"stat": key, "read_ns": time.time_ns()})
 
 
-def test_reindex_trusts_size_and_time_and_checksum_reads_everything(tmp_path, corpus_copy):
-    for f in corpus_copy.iterdir():
-        _age(f)
-    index_dir = tmp_path / "ix"
-    indexer.reindex([corpus_copy], index_dir)
+def test_reindex_trusts_size_and_time_and_checksum_reads_everything(aged_index, corpus_copy):
+    index_dir = aged_index
     path = corpus_copy / SEED["002"]
     _same_size_edit(path, "好差评", "好坏评")
     # Size and time as recorded: not read, so the edit is not seen.
@@ -70,11 +78,8 @@ def test_reindex_trusts_size_and_time_and_checksum_reads_everything(tmp_path, co
         assert [(h.doc_id, h.paragraph) for h in ix.search('"好坏评"').hits] == [(SEED["002"], 12)]
 
 
-def test_touched_file_is_hashed_and_kept(tmp_path, corpus_copy):
-    for f in corpus_copy.iterdir():
-        _age(f)
-    index_dir = tmp_path / "ix"
-    indexer.reindex([corpus_copy], index_dir)
+def test_touched_file_is_hashed_and_kept(aged_index, corpus_copy):
+    index_dir = aged_index
     _age(corpus_copy / SEED["001"], PAST_NS + 10**9)
     report = indexer.reindex([corpus_copy], index_dir)
     assert (report.updated, report.unchanged) == ([], 5)
@@ -88,11 +93,8 @@ def test_recently_modified_file_is_hashed(tmp_path, corpus_copy):
     assert (report.updated, report.unchanged) == ([SEED["002"]], 4)
 
 
-def test_new_sidecar_is_seen(tmp_path, corpus_copy):
-    for f in corpus_copy.iterdir():
-        _age(f)
-    index_dir = tmp_path / "ix"
-    indexer.reindex([corpus_copy], index_dir)
+def test_new_sidecar_is_seen(aged_index, corpus_copy):
+    index_dir = aged_index
     side = corpus_copy / (SEED["002"][:-4] + ".meta.json")
     side.write_text(json.dumps({"doc_number": "测试〔2026〕1号"}, ensure_ascii=False),
                     encoding="utf-8")
@@ -101,15 +103,12 @@ def test_new_sidecar_is_seen(tmp_path, corpus_copy):
     assert (report.updated, report.unchanged) == ([SEED["002"]], 4)
 
 
-def test_cli_checksum_flag(tmp_path, corpus_copy):
+def test_cli_checksum_flag(aged_index, corpus_copy):
     from click.testing import CliRunner
 
     from indexer.cli import main
 
-    for f in corpus_copy.iterdir():
-        _age(f)
-    index_dir = tmp_path / "ix"
-    indexer.reindex([corpus_copy], index_dir)
+    index_dir = aged_index
     _same_size_edit(corpus_copy / SEED["002"], "好差评", "好坏评")
     runner = CliRunner()
     plain = runner.invoke(main, ["index", "--index-dir", str(index_dir), "--json"])

@@ -11,7 +11,7 @@ import indexer
 from indexer import docnumber
 from indexer.search.thesaurus import SHIPPED, Thesaurus, ThesaurusError, load_thesaurus
 
-from .conftest import SEED
+from .conftest import SEED, open_index_of
 
 S = dict(SEED)
 
@@ -212,13 +212,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("names")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in DOCS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    indexer.reindex([corpus], root / "index")
-    with indexer.open_index(root / "index") as ix:
+    with open_index_of(tmp_path_factory.mktemp("names"), DOCS) as ix:
         yield ix
 
 

@@ -23,7 +23,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -95,18 +95,24 @@ class Entry:
     articles_raw: str
 
     @classmethod
-    def make(cls, doc_id: str, meta: dict, mentions: str, articles: str) -> Entry:
+    def make(cls, doc_id: str, meta: dict, mentions: str, articles: str,
+             select: Callable[[list[list]], list[list]] | None = None) -> Entry:
         """A document, from its metadata and its mentions and articles as JSON
-        (:func:`indexer.cite.extract.serialized`)."""
+        (:func:`indexer.cite.extract.serialized`); with ``select``, only the mentions
+        it returns of all of them (as lists: see :meth:`Mention.to_list`)."""
+        raw = json.loads(mentions)
+        if select is not None:
+            raw = select(raw)
         return cls(Doc(doc_id, *(meta.get(k) for k in META), articles=LazyArticles(articles)),
-                   [Mention.from_list(m) for m in json.loads(mentions)], mentions, articles)
+                   [Mention.from_list(m) for m in raw], mentions, articles)
 
     @classmethod
-    def stored(cls, row: tuple) -> Entry:
-        """A row of ``docs``."""
+    def stored(cls, row: tuple, select: Callable[[list[list]], list[list]] | None = None
+               ) -> Entry:
+        """A row of ``docs`` (``select``: see :meth:`make`)."""
         doc_id, title, number, date, issuer, mentions, articles = row
         return cls.make(doc_id, dict(zip(META, (title, number, date, issuer), strict=True)),
-                        mentions, articles)
+                        mentions, articles, select)
 
     def row(self) -> tuple:
         d = self.doc

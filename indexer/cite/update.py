@@ -15,7 +15,6 @@ them, and the result equals resolving everything
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -26,7 +25,6 @@ from urllib.parse import quote
 
 from ..document import Paragraph
 from . import extract
-from .extract import Mention
 from .resolve import Doc, Resolver, doc_keys, keys_of, mention_key
 from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_name
 
@@ -137,20 +135,21 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
         # Of a document left alone, only the mentions looked up by an affecting key
         # are resolved again (with any other mention whose row has the same place).
+        def affecting_only(raw: list[list]) -> list[list]:
+            # [paragraph, start, end, kind, text, title, number, …]
+            redo = {(m[0], m[2]) for m in raw if keys_of(m[3], m[5], m[6]) & affecting}
+            return [m for m in raw if (m[0], m[2]) in redo]
+
         again, places = [], []
         for at in range(0, len(affected), _BATCH):
             batch = affected[at:at + _BATCH]
             found = db.execute(
                 "SELECT doc_id, title, doc_number, date, issuer, mentions, articles FROM docs "
                 f"WHERE doc_id IN ({', '.join('?' * len(batch))}) ORDER BY doc_id", batch)
-            for d, title, number, date, issuer, mentions, articles in found:
-                raw = json.loads(mentions)  # [paragraph, start, end, kind, text, title, number…]
-                redo = {(m[0], m[2]) for m in raw if keys_of(m[3], m[5], m[6]) & affecting}
-                again.append(Entry(
-                    Doc(d, title, number, date, issuer, articles=LazyArticles(articles)),
-                    [Mention.from_list(m) for m in raw if (m[0], m[2]) in redo],
-                    mentions, articles))
-                places += [(d, paragraph, end) for paragraph, end in sorted(redo)]
+            for row in found:
+                entry = Entry.stored(row, affecting_only)
+                again.append(entry)
+                places += sorted({(entry.doc.doc_id, m.paragraph, m.end) for m in entry.mentions})
         again += [changed[d] for d in sorted(changed)]
         new_rows = resolve_rows(resolver, again)
         db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in sorted(gone)])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..charindex import units
 from ..normalize import to_simplified
+from . import datafile
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "lay_terms.txt"
 
@@ -38,17 +39,9 @@ class LayTerms:
         return out
 
     def _read(self, path: Path) -> None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise LayTermsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise LayTermsError(f"{path}: not UTF-8 (byte {exc.start})") from None
-        for lineno, raw in enumerate(text.splitlines(), 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line or _SECTION_RE.match(line):
+        for _, where, line, raw in datafile.lines(path, LayTermsError):
+            if _SECTION_RE.match(line):
                 continue
-            where = f"{path}:{lineno}"
             if line.count("=>") != 1:
                 raise LayTermsError(
                     f"{where}: expected 'everyday, everyday => legal, legal', got {raw.strip()!r}")

@@ -90,7 +90,8 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     if scored > keep:
         kth = np.partition(primary, scored - keep)[scored - keep]
         chosen = np.flatnonzero(primary >= kth)
-    date_c = gather_at(lambda r, i: r.view.part.date[r.rows[i]], chosen)
+    date_c = (date[chosen] if sort == "date"
+              else gather_at(lambda r, i: r.view.part.date[r.rows[i]], chosen))
     n_c = gather_at(lambda r, i: r.view.part.n[r.rows[i]], chosen)
     t_c, a_c, s_c, d_c = tier[chosen], all_words[chosen], score[chosen], doc[chosen]
     if sort == "date":
@@ -98,9 +99,10 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     else:
         keys = (n_c, d_c, -date_c, -s_c, -a_c, -t_c)
     order = chosen[np.lexsort(keys)][:keep]
-    docnums = np.zeros(scored, dtype=np.int64)
     shown = np.sort(order)
-    docnums[shown] = gather_at(lambda r, i: r.view.base + r.rows[i], shown)
+    docnums = dict(zip(shown.tolist(),
+                       gather_at(lambda r, i: r.view.base + r.rows[i], shown).tolist(),
+                       strict=True))
     ranked = []
     if explain_hits:
         for i in order:
@@ -117,9 +119,9 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
             why["score"] = round(float(score[i]), 4)
             if plan.expanded:
                 why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
-            ranked.append((int(docnums[i]), float(score[i]), bool(all_words[i]), why))
+            ranked.append((docnums[int(i)], float(score[i]), bool(all_words[i]), why))
     else:
-        ranked = [(int(docnums[i]), float(score[i]), bool(all_words[i]), None) for i in order]
+        ranked = [(docnums[int(i)], float(score[i]), bool(all_words[i]), None) for i in order]
     facets, over = facet_counts(found, snap.facet_labels)
     total = sum(len(r.rows) for r in found)
     total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)

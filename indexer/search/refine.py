@@ -45,7 +45,7 @@ def make(snap, query: str, within: str | None = None, former: bool = False,
     parsed = q.parse(query if isinstance(query, str) else "")
     parsed, near = proximity.split(parsed)
     base = make_plan(parsed, snap.segmenter, snap.stopwords, snap.thesaurus, former,
-                     getattr(snap, "lay_terms", None) if lay else None)
+                     snap.lay_terms if lay else None)
     plan = RefinedPlan(**{k: getattr(base, k) for k in base.__dataclass_fields__}, near=near)
     if within is not None and within.strip():
         wparsed, wplan = make(snap, within, former=former, lay=False)

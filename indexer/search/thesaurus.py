@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..charindex import units
 from ..normalize import to_simplified
+from . import datafile
 
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "thesaurus.txt"
 
@@ -68,20 +69,10 @@ class Thesaurus:
         return th
 
     def _read(self, path: Path) -> None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ThesaurusError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise ThesaurusError(f"{path}: not UTF-8 (byte {exc.start})") from None
         seen: dict[str, int] = {}  # name key -> line, in this file
         links: list[tuple[int, list[str], str, int | None]] = []
         section = ""
-        for lineno, raw in enumerate(text.splitlines(), 1):
-            line = raw.split("#", 1)[0].strip()
-            if not line:
-                continue
-            where = f"{path}:{lineno}"
+        for lineno, where, line, raw in datafile.lines(path, ThesaurusError):
             m = _SECTION_RE.match(line)
             if m:
                 section = m.group("name").strip()
