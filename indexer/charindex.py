@@ -57,6 +57,8 @@ _ALIGN = 64
 
 _DROP_RE = re.compile(r"[\s\x00-\x1f\x7f\ue000-\uf8ff]+")
 _DIGITS = "0123456789"
+#: Units per entry of a part's row table (:meth:`Part.row_of`), as a power of two.
+_BLOCK_BITS = 5
 
 
 def units(text: str) -> str:
@@ -441,6 +443,33 @@ class Part:
         self._codes = {name: {v: i for i, v in enumerate(values)}
                        for name, values in self.tables.items()}
         self._doc_spans: np.ndarray | None = None
+        self._blocks: np.ndarray | None = None
+
+    def row_of(self, pos: np.ndarray) -> np.ndarray:
+        """The row of each unit position (int64; any order).
+
+        A table of the row at every ``2**_BLOCK_BITS``-th unit (built on first use,
+        a few MB per part) gives each position its row or one just before it: one
+        gather and one step forward, instead of a binary search over the rows.
+        """
+        blocks = self._blocks
+        if blocks is None:
+            starts = self.starts.astype(np.int64)
+            first = -(-starts // (1 << _BLOCK_BITS))  # the first block starting in each row
+            blocks = np.repeat(np.arange(self.rows, dtype=np.uint32), np.diff(first))
+            self._blocks = blocks
+        pos = np.asarray(pos, dtype=np.int64)
+        rows = blocks[pos >> _BLOCK_BITS].astype(np.int64)
+        starts = self.starts
+        step = np.flatnonzero(starts[rows + 1] <= pos)
+        for _ in range(3):
+            if not len(step):
+                return rows
+            rows[step] += 1
+            step = step[starts[rows[step] + 1] <= pos[step]]
+        if len(step):  # many short rows in one block: a binary search for what is left
+            rows[step] = np.searchsorted(self.row_starts, pos[step], side="right") - 1
+        return rows
 
     def doc_rows(self, doc_ids) -> np.ndarray:
         """The paragraph rows of the documents ``doc_ids`` that this part holds, ascending."""
@@ -527,8 +556,7 @@ class Part:
         pos = self.positions(needle, whole_numbers)
         if not len(pos):
             return np.zeros(self.rows, dtype=np.int64)
-        rows = np.searchsorted(self.row_starts, pos, side="right") - 1
-        return np.bincount(rows, minlength=self.rows)
+        return np.bincount(self.row_of(pos), minlength=self.rows)
 
 
 class CharIndex:

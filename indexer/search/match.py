@@ -63,16 +63,24 @@ class Occ:
         return cls(_EMPTY, z, z, z, _EMPTY, _EMPTY)
 
 
-def rows_of(part: Part, positions: np.ndarray, ascending: bool = False) -> np.ndarray:
-    """The row of each unit position.
+def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
+    """The row of each unit position (see :meth:`Part.row_of`)."""
+    return part.row_of(positions)
 
-    For many ascending positions (a common character) the rows' starts are looked up
-    among the positions instead: a search per row, not per position.
-    """
-    if ascending and len(positions) > part.rows:
-        first = np.searchsorted(positions, part.row_starts)
-        return np.repeat(np.arange(part.rows, dtype=np.int64), np.diff(first))
-    return np.searchsorted(part.row_starts, positions, side="right") - 1
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending (a sort: far cheaper here than ``np.unique``'s
+    hashing for arrays made of a few ascending runs)."""
+    values = np.sort(values, kind="stable")
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ascending ``rows``: where each run of one row begins, and its length."""
+    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return first, np.diff(np.append(first, len(rows)))
 
 
 def classify(part: Part, needle: str, whole_numbers: bool
@@ -116,13 +124,19 @@ def aggregate(part: Part, pos: np.ndarray, whole: np.ndarray, inside: np.ndarray
     """Classified positions (ascending) as an :class:`Occ` with per-row counts."""
     if not len(pos):
         return Occ.empty()
-    rows = rows_of(part, pos, ascending=True)
-    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    rows = rows_of(part, pos)
+    first, size = _runs(rows)
+    last = first + size - 1
 
     def count(flags: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(flags.astype(np.int32), first)
+        # Per run, from the running count at its last and before its first position.
+        total = np.cumsum(flags, dtype=np.int32)
+        return total[last] - total[first] + flags[first]
 
-    return Occ(rows[first], count(whole), count(inside), count(across), pos, rows)
+    whole_n = count(whole)
+    inside_n = count(inside)
+    across_n = (size - whole_n - inside_n).astype(np.int32)
+    return Occ(rows[first], whole_n, inside_n, across_n, pos, rows)
 
 
 def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -130,20 +144,15 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
     pos = part.positions(needle, exact)
     if not len(pos):
         return _EMPTY, np.zeros(0, dtype=np.int32)
-    if len(pos) > part.rows:
-        # Many occurrences (a common character): count them per row from a search
-        # per row among the sorted positions.
-        if len(needle) == 1:
-            pos = np.sort(pos)
-        counts = np.diff(np.searchsorted(pos, part.row_starts))
-        uniq = np.flatnonzero(counts)
-        return uniq, counts[uniq].astype(np.int32)
     rows = rows_of(part, pos)
     if len(rows) * 8 > part.rows:
         # Many occurrences (a common character): counting beats sorting.
         counts = np.bincount(rows, minlength=part.rows)
         uniq = np.flatnonzero(counts)
         return uniq, counts[uniq].astype(np.int32)
+    if len(needle) > 1:  # positions ascending, so rows too
+        first, size = _runs(rows)
+        return rows[first], size.astype(np.int32)
     uniq, counts = np.unique(rows, return_counts=True)
     return uniq, counts.astype(np.int32)
 
@@ -171,7 +180,7 @@ def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
         for a in arrays:
             mask[a] = True
         return np.flatnonzero(mask)
-    return np.unique(np.concatenate(arrays))
+    return unique(np.concatenate(arrays))
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -199,6 +208,9 @@ class Slots:
         self.size = len(cand)
         if not len(rows) or not len(cand):
             self.at = self.src = _EMPTY
+            return
+        if len(rows) == len(cand) and (rows is cand or np.array_equal(rows, cand)):
+            self.at = self.src = np.arange(len(cand))
             return
         if len(rows) > len(cand):  # each candidate looked up among the rows
             at = np.searchsorted(rows, cand)
@@ -246,4 +258,4 @@ def near(a: Occ, b: Occ, window: int) -> np.ndarray:
         close &= b.position_rows[nearest] == a.position_rows
         found.append(a.position_rows[close])
     rows = np.concatenate(found)
-    return _EMPTY if not len(rows) else np.unique(rows)
+    return _EMPTY if not len(rows) else unique(rows)

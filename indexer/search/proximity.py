@@ -134,4 +134,4 @@ def rows(part: Part, near: Near, candidates: np.ndarray | None = None) -> np.nda
         else:
             ok &= (last_end - start) - sum(lengths) <= near.slop
         good.append(row[ok])
-    return np.unique(np.concatenate(good)) if good else match._EMPTY
+    return match.unique(np.concatenate(good)) if good else match._EMPTY
