@@ -107,7 +107,8 @@ class PartResult:
     tier: np.ndarray
     all_words: np.ndarray
     score: np.ndarray
-    components: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
+    #: (kind, label, at, values): the candidates at ``at`` gain ``values``
+    components: list[tuple[str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     #: per word: where its rows sit among the candidates, and its occurrences (for explain)
     detail: dict[str, tuple] = field(default_factory=dict)
     #: what :meth:`Ranker.score` needs, found while selecting the candidates
@@ -118,7 +119,8 @@ class PartResult:
         renumber = np.cumsum(keep) - 1
         return PartResult(
             self.view, self.rows[keep], self.tier[keep], self.all_words[keep], self.score[keep],
-            [(kind, label, values[keep]) for kind, label, values in self.components],
+            [(kind, label, renumber[at[keep[at]]], values[keep[at]])
+             for kind, label, at, values in self.components],
             {k: (slots.subset(keep, renumber), occ) for k, (slots, occ) in self.detail.items()},
             None if self.state is None else self.state.subset(keep, renumber))
 
@@ -157,6 +159,7 @@ class Ranker:
         self.scored = scored
         self.total_paragraphs = max(snap._paragraphs, 1)
         self._literals: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._any_docs: dict[int, bool] = {}
 
     # -- per part ------------------------------------------------------------------
 
@@ -335,8 +338,13 @@ class Ranker:
         res.score = np.zeros(len(cand))
         res.components, res.detail = [], {}
         doc_rank = view.doc_rank[cand]
+        # BM25's length normalisation, once for every word (each word then costs in
+        # proportion to its rows among the candidates).
+        norm = K1 * (1.0 - B + B * part.lengths[cand] / self.snap._avg_len)
         for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            self._score_word(res, word, k, occ, state.slots[k], self.title_docs[k][doc_rank],
+            title = self.title_docs[k]
+            in_title = title[doc_rank] if self._any(title) else None
+            self._score_word(res, word, k, occ, state.slots[k], norm, in_title,
                              state.in_heading[k])
         for t, term in enumerate(plan.terms):
             if self._simple(term):
@@ -345,16 +353,15 @@ class Ranker:
             slots = state.term_slots[t]
             if term.words:
                 bonus = PHRASE_W * sum(self.word_idf[k] for k in term.words)
-                self._add(res, "phrase", term.text, np.where(slots.mask(), bonus, 0.0))
+                self._add(res, "phrase", term.text, slots.at, np.full(len(slots.at), bonus))
             else:  # no words (punctuation, symbols): BM25 of the text itself
-                self._add(res, "phrase", term.text,
-                          self._bm25(slots.scatter(tf), self.term_idf.get(t, 0.0), part, cand))
-        self._proximity(res, part, occs)
+                self._add(res, "phrase", term.text, slots.at,
+                          self._bm25(tf[slots.src], self.term_idf.get(t, 0.0), norm[slots.at]))
+        self._proximity(res, occs)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
-            bonus = WHOLE_W * sum(self.word_idf)
-            self._add(res, "whole", plan.whole,
-                      np.where(match.Slots(cand, rows).mask(), bonus, 0.0))
+            at = match.Slots(cand, rows).at
+            self._add(res, "whole", plan.whole, at, np.full(len(at), WHOLE_W * sum(self.word_idf)))
         for k, clause in enumerate(plan.required):
             rows, tf = required[k]
             if tf is None:
@@ -363,36 +370,55 @@ class Ranker:
             first = clause.terms[0]
             kind = ("any" if len(clause.terms) > 1 else "word:" if first.field == "word"
                     else "phrase" if first.quoted else "required")
-            self._add(res, kind, label, self._bm25(match.Slots(cand, rows).scatter(tf),
-                                                   self.req_idf[k], part, cand))
+            slots = match.Slots(cand, rows)
+            self._add(res, kind, label, slots.at,
+                      self._bm25(tf[slots.src], self.req_idf[k], norm[slots.at]))
         if self.number_boosts is not None:
-            self._add(res, "number", "", self.number_boosts[doc_rank])
+            boost = self.number_boosts[doc_rank]
+            at = np.flatnonzero(boost)
+            self._add(res, "number", "", at, boost[at])
         return res
 
     # -- scoring ---------------------------------------------------------------------
 
-    def _bm25(self, tf: np.ndarray, weight: float, part, rows: np.ndarray) -> np.ndarray:
-        norm = K1 * (1.0 - B + B * part.lengths[rows] / self.snap._avg_len)
+    def _any(self, docs: np.ndarray) -> bool:
+        """Whether a per-document mask has any document (remembered per array)."""
+        key = id(docs)
+        found = self._any_docs.get(key)
+        if found is None:
+            found = self._any_docs[key] = bool(docs.any())
+        return found
+
+    @staticmethod
+    def _bm25(tf: np.ndarray, weight: float, norm: np.ndarray) -> np.ndarray:
         return weight * tf * (K1 + 1.0) / (tf + norm)
 
-    def _add(self, res: PartResult, kind: str, label: str, values: np.ndarray) -> None:
-        if np.any(values):
-            res.score += values
-            res.components.append((kind, label, values))
+    @staticmethod
+    def _add(res: PartResult, kind: str, label: str, at: np.ndarray, values: np.ndarray) -> None:
+        """Candidates ``at`` (distinct) gain ``values``, kept as a score component."""
+        nonzero = values != 0
+        if not nonzero.all():
+            at, values = at[nonzero], values[nonzero]
+        if len(at):
+            res.score[at] += values
+            res.components.append((kind, label, at, values))
 
     def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
-                    slots: match.Slots, in_title: np.ndarray, in_heading: np.ndarray) -> None:
-        cand, part = res.rows, res.view.part
+                    slots: match.Slots, norm: np.ndarray, in_title: np.ndarray | None,
+                    in_heading: np.ndarray) -> None:
         weight = self.word_idf[k] * word.qtf
-        tf = slots.scatter(occ.weighted)
-        self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
+        tf = occ.weighted[slots.src]
+        self._add(res, "word", word.text, slots.at, self._bm25(tf, weight, norm[slots.at]))
         res.detail[word.text] = (slots, occ)
-        self._add(res, "title", word.text, np.where(in_title, TITLE_W * weight, 0.0))
-        # A heading that repeats the title (a law's name above its text) adds nothing new.
-        self._add(res, "heading", word.text,
-                  np.where(in_heading & ~in_title, HEADING_W * weight, 0.0))
+        if in_title is not None:
+            at = np.flatnonzero(in_title)
+            self._add(res, "title", word.text, at, np.full(len(at), TITLE_W * weight))
+            # A heading that repeats the title (a law's name above its text) adds nothing new.
+            in_heading = in_heading & ~in_title
+        at = np.flatnonzero(in_heading)
+        self._add(res, "heading", word.text, at, np.full(len(at), HEADING_W * weight))
 
-    def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
+    def _proximity(self, res: PartResult, occs: list[match.Occ]) -> None:
         words = self.plan.words
         for k in range(len(words) - 1):
             j = k + 1
@@ -401,8 +427,9 @@ class Ranker:
             if not len(rows):
                 continue
             bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[j])
-            self._add(res, "proximity", f"{words[k].text} {words[j].text}",
-                      np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
+            at = match.Slots(res.rows, rows).at
+            self._add(res, "proximity", f"{words[k].text} {words[j].text}", at,
+                      np.full(len(at), bonus))
 
 
 def worth_scoring(found: list[PartResult], sort: str, keep: int,
@@ -463,10 +490,11 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
 def explain(res: PartResult, at: int, tier: int, all_words: bool) -> dict:
     """What made the score of candidate ``at`` of ``res``: components that add up to it."""
     parts = []
-    for kind, label, values in res.components:
-        value = float(values[at])
-        if not value:
+    for kind, label, where, values in res.components:
+        hit = np.flatnonzero(where == at)
+        if not len(hit):
             continue
+        value = float(values[hit[0]])
         item = {"kind": kind, "text": label, "score": round(value, 4)}
         if kind == "word" and label in res.detail:
             slots, occ = res.detail[label]
