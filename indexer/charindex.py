@@ -549,7 +549,8 @@ class Part:
     def word_start(self, pos: np.ndarray) -> np.ndarray:
         """Whether a word starts at each unit position (separators count as starts)."""
         pos = np.asarray(pos, dtype=np.int64)
-        return ((self.wstart[pos >> 3] >> (7 - (pos & 7)).astype(np.uint8)) & 1).astype(np.bool_)
+        # The unit's bit moved to the top of its byte (uint8 arithmetic drops the rest).
+        return (self.wstart[pos >> 3] << (pos & 7).astype(np.uint8)) >= 128
 
     def term_frequencies(self, needle: str, whole_numbers: bool = False) -> np.ndarray:
         """Occurrences of ``needle`` in every row of this part (a dense int array)."""

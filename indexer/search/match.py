@@ -187,10 +187,17 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.intersect1d(a, b, assume_unique=True)
 
 
-def member(rows: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """For each of ``rows``, whether it is in ``sorted_set`` (ascending, unique)."""
+def member(rows: np.ndarray, sorted_set: np.ndarray, size: int | None = None) -> np.ndarray:
+    """For each of ``rows`` (-1 for none), whether it is in ``sorted_set`` (ascending,
+    unique), all below ``size`` when given."""
     if not len(sorted_set) or not len(rows):
         return np.zeros(len(rows), dtype=np.bool_)
+    if size is not None and len(rows) * 16 > size:
+        # Many rows: a mask over the part beats a binary search per row.
+        # One spare entry, so that a row of -1 (none) is never a member.
+        mask = np.zeros(size + 1, dtype=np.bool_)
+        mask[sorted_set] = True
+        return mask[rows]
     at = np.searchsorted(sorted_set, rows)
     at[at >= len(sorted_set)] = len(sorted_set) - 1
     return sorted_set[at] == rows
@@ -204,13 +211,20 @@ class Slots:
     and scatters per-row values of ``rows`` to candidate order.
     """
 
-    def __init__(self, cand: np.ndarray, rows: np.ndarray):
+    def __init__(self, cand: np.ndarray, rows: np.ndarray, index: np.ndarray | None = None):
+        """``index``, when given: the slot of each row of the part among the
+        candidates, -1 for none (see :func:`slot_index`)."""
         self.size = len(cand)
         if not len(rows) or not len(cand):
             self.at = self.src = _EMPTY
             return
         if len(rows) == len(cand) and (rows is cand or np.array_equal(rows, cand)):
             self.at = self.src = np.arange(len(cand))
+            return
+        if index is not None:
+            at = index[rows]
+            self.src = np.flatnonzero(at >= 0)
+            self.at = at[self.src].astype(np.int64)
             return
         if len(rows) > len(cand):  # each candidate looked up among the rows
             at = np.searchsorted(rows, cand)
@@ -244,6 +258,13 @@ class Slots:
         out = np.zeros(self.size, dtype=np.bool_)
         out[self.at] = True
         return out
+
+
+def slot_index(cand: np.ndarray, size: int) -> np.ndarray:
+    """For each row of a part of ``size`` rows, its slot among ``cand``, or -1."""
+    index = np.full(size, -1, dtype=np.int32)
+    index[cand] = np.arange(len(cand), dtype=np.int32)
+    return index
 
 
 def near(a: Occ, b: Occ, window: int) -> np.ndarray:

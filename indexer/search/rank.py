@@ -275,7 +275,7 @@ class Ranker:
             cand = match.intersect(cand, self._term_rows(view, term)[0])
         for term in plan.excluded:
             rows, _ = self._term_rows(view, term)
-            cand = cand[~match.member(cand, rows)]
+            cand = cand[~match.member(cand, rows, part.rows)]
         if not len(cand):
             return None
         keep = view.alive[cand]
@@ -290,7 +290,10 @@ class Ranker:
         if not len(cand):
             return None
         n = len(cand)
-        state = _State(occs, required, [match.Slots(cand, occ.rows) for occ in occs], [], {})
+        # Many candidates: each row's slot from a table over the part, not a search.
+        index = match.slot_index(cand, part.rows) if n * 64 > part.rows else None
+        state = _State(occs, required, [match.Slots(cand, occ.rows, index) for occ in occs],
+                       [], {})
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
                          np.zeros(n, dtype=np.float32), state=state)
         doc_rank = view.doc_rank[cand]
@@ -298,7 +301,8 @@ class Ranker:
         found_words = []
         for k, occ in enumerate(occs):
             # Under a heading that has the word.
-            state.in_heading.append(self._in_heading(section, occ.rows[part.heading[occ.rows]]))
+            state.in_heading.append(self._in_heading(section, occ.rows[part.heading[occ.rows]],
+                                                     part.rows))
             found_words.append(state.slots[k].mask() | self.title_docs[k][doc_rank]
                                | state.in_heading[k])
         for t, term in enumerate(plan.terms):
@@ -306,7 +310,7 @@ class Ranker:
                 found = found_words[term.words[0]]
             else:
                 rows, _ = self.literal(part, term.needle, False)
-                state.term_slots[t] = match.Slots(cand, rows)
+                state.term_slots[t] = match.Slots(cand, rows, index)
                 found = state.term_slots[t].mask() | self.term_title[t][doc_rank]
             res.tier += found
             # A term found as typed has each of its words.
@@ -322,10 +326,10 @@ class Ranker:
                 and len(term.needle) > 1)
 
     @staticmethod
-    def _in_heading(section: np.ndarray, headings: np.ndarray) -> np.ndarray:
+    def _in_heading(section: np.ndarray, headings: np.ndarray, size: int) -> np.ndarray:
         if not len(headings):
             return np.zeros(len(section), dtype=np.bool_)
-        return match.member(section, headings)
+        return match.member(section, headings, size)
 
     def score(self, res: PartResult, keep: np.ndarray | None = None) -> PartResult:
         """``res`` (its candidates where ``keep`` is set) with score components."""
