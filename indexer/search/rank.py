@@ -128,8 +128,8 @@ class PartResult:
 @dataclass
 class _State:
     """Per part: the words' occurrences and where they sit among the candidates, the
-    required clauses' rows, the candidates under a heading with each word, and where
-    the free terms' literal rows sit."""
+    required clauses' rows, the candidates under a heading with each word (their
+    indices, ascending), and where the free terms' literal rows sit."""
 
     occs: list[match.Occ]
     required: list
@@ -139,7 +139,7 @@ class _State:
 
     def subset(self, keep: np.ndarray, renumber: np.ndarray) -> _State:
         return _State(self.occs, self.required, [s.subset(keep, renumber) for s in self.slots],
-                      [h[keep] for h in self.in_heading],
+                      [renumber[h[keep[h]]] for h in self.in_heading],
                       {t: s.subset(keep, renumber) for t, s in self.term_slots.items()})
 
 
@@ -297,39 +297,47 @@ class Ranker:
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
                          np.zeros(n, dtype=np.float32), state=state)
         doc_rank = view.doc_rank[cand]
-        section = part.section[cand]
+        section = None
+        # Per word: the candidates (indices, ascending) where it is found — in the
+        # text, the title or the heading above. Work follows the words' rows.
         found_words = []
         for k, occ in enumerate(occs):
-            # Under a heading that has the word.
-            state.in_heading.append(self._in_heading(section, occ.rows[part.heading[occ.rows]],
-                                                     part.rows))
-            found_words.append(state.slots[k].mask() | self.title_docs[k][doc_rank]
-                               | state.in_heading[k])
+            headings = occ.rows[part.heading[occ.rows]]
+            under = match._EMPTY
+            if len(headings):  # under a heading that has the word
+                if section is None:
+                    section = part.section[cand]
+                under = np.flatnonzero(match.member(section, headings, part.rows))
+            state.in_heading.append(under)
+            found = [state.slots[k].at, under]
+            if self._any(self.title_docs[k]):
+                found.append(np.flatnonzero(self.title_docs[k][doc_rank]))
+            found_words.append(match.union(found, n))
         for t, term in enumerate(plan.terms):
             if self._simple(term):
                 found = found_words[term.words[0]]
             else:
                 rows, _ = self.literal(part, term.needle, False)
                 state.term_slots[t] = match.Slots(cand, rows, index)
-                found = state.term_slots[t].mask() | self.term_title[t][doc_rank]
-            res.tier += found
+                found = state.term_slots[t].at
+                if self._any(self.term_title[t]):
+                    found = match.union([found, np.flatnonzero(self.term_title[t][doc_rank])], n)
+            res.tier[found] += 1
             # A term found as typed has each of its words.
-            for k in term.words:
-                found_words[k] = found_words[k] | found
-        for found in found_words:
-            res.all_words &= found
+            if len(found):
+                for k in term.words:
+                    found_words[k] = match.union([found_words[k], found], n)
+        if found_words:
+            count = np.zeros(n, dtype=np.int32)
+            for found in found_words:
+                count[found] += 1
+            res.all_words = count == len(found_words)
         return res
 
     def _simple(self, term) -> bool:
         """A term that is one word of several characters, as typed: found where the word is."""
         return (len(term.words) == 1 and self.plan.words[term.words[0]].needle == term.needle
                 and len(term.needle) > 1)
-
-    @staticmethod
-    def _in_heading(section: np.ndarray, headings: np.ndarray, size: int) -> np.ndarray:
-        if not len(headings):
-            return np.zeros(len(section), dtype=np.bool_)
-        return match.member(section, headings, size)
 
     def score(self, res: PartResult, keep: np.ndarray | None = None) -> PartResult:
         """``res`` (its candidates where ``keep`` is set) with score components."""
@@ -418,9 +426,9 @@ class Ranker:
             at = np.flatnonzero(in_title)
             self._add(res, "title", word.text, at, np.full(len(at), TITLE_W * weight))
             # A heading that repeats the title (a law's name above its text) adds nothing new.
-            in_heading = in_heading & ~in_title
-        at = np.flatnonzero(in_heading)
-        self._add(res, "heading", word.text, at, np.full(len(at), HEADING_W * weight))
+            in_heading = in_heading[~in_title[in_heading]]
+        self._add(res, "heading", word.text, in_heading,
+                  np.full(len(in_heading), HEADING_W * weight))
 
     def _proximity(self, res: PartResult, occs: list[match.Occ]) -> None:
         words = self.plan.words
