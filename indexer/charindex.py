@@ -444,6 +444,7 @@ class Part:
                        for name, values in self.tables.items()}
         self._doc_spans: np.ndarray | None = None
         self._blocks: np.ndarray | None = None
+        self._doc_columns: dict[str, np.ndarray] = {}
 
     def row_of(self, pos: np.ndarray) -> np.ndarray:
         """The row of each unit position (int64; any order).
@@ -490,6 +491,18 @@ class Part:
             self._doc_spans = spans
         rows = np.concatenate([np.arange(*self._doc_spans[c]) for c in codes])
         return rows[np.asarray(self.is_para)[rows]]
+
+    def doc_column(self, name: str) -> np.ndarray:
+        """A per-document column (``issuer``, ``doc_type``, ``year``) by document code:
+        every paragraph of a document has its document's value."""
+        found = self._doc_columns.get(name)
+        if found is None:
+            doc, para = np.asarray(self.doc), np.asarray(self.is_para)
+            column = np.asarray(getattr(self, name))
+            found = np.full(len(self.tables["docs"]), -1, dtype=column.dtype)
+            found[doc[para]] = column[para]
+            self._doc_columns[name] = found
+        return found
 
     def code(self, table: str, value: str) -> int:
         """The code of ``value`` in a column's table, or -2 when this part has none."""

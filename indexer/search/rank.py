@@ -478,19 +478,26 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
     (an issuer's canonical bodies: one row per body, joint issuers in each)."""
     over = "all" if any(r.all_words.any() for r in results) else "some"
     out = {}
-    selected = [r.rows[r.all_words] if over == "all" else r.rows for r in results]
+    # Rows per document first: the facets are columns of the documents.
+    per_doc = []
+    for r in results:
+        rows = r.rows[r.all_words] if over == "all" else r.rows
+        docs = np.asarray(r.view.part.doc)[rows]
+        counts = np.bincount(docs[docs >= 0], minlength=len(r.view.part.tables["docs"]))
+        present = np.flatnonzero(counts)
+        per_doc.append((present, counts[present]))
     for name in ("issuer", "doc_type", "year"):
         per_value: Counter = Counter()  # column value → rows, over every part
-        for r, rows in zip(results, selected, strict=True):
-            codes = getattr(r.view.part, name)[rows]
-            codes = codes[codes >= 0]
-            if not len(codes):
+        for r, (present, counts) in zip(results, per_doc, strict=True):
+            codes = r.view.part.doc_column(name)[present]
+            valid = codes >= 0
+            if not valid.any():
                 continue
             table = r.view.part.tables[name]
-            per_code = np.bincount(codes)
+            per_code = np.bincount(codes[valid], weights=counts[valid])
             found = np.flatnonzero(per_code)  # the values present, not the whole table
             for code, count in zip(found.tolist(), per_code[found].tolist(), strict=True):
-                per_value[table[code]] += count
+                per_value[table[code]] += int(count)
         counts: Counter = Counter()
         for value, count in per_value.items():
             for label in (labels(name, value) if labels else (value,)):
