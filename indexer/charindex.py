@@ -565,6 +565,27 @@ class Part:
         # The unit's bit moved to the top of its byte (uint8 arithmetic drops the rest).
         return (self.wstart[pos >> 3] << (pos & 7).astype(np.uint8)) >= 128
 
+    def boundaries(self, pos: np.ndarray, length: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For occurrences of ``length`` units at ``pos``: whether a word starts at
+        the occurrence, right after it, and anywhere strictly inside it.
+
+        Up to 8 units, the bits come from two bytes per position, read once."""
+        pos = np.asarray(pos, dtype=np.int64)
+        if length > 8:
+            inner = np.zeros(len(pos), dtype=np.bool_)
+            for k in range(1, length):
+                inner |= self.word_start(pos + k)
+            return self.word_start(pos), inner, self.word_start(pos + length)
+        w = self.wstart
+        at = pos >> 3
+        # The occurrence's first bit moved to the top of 16 bits, the next ones after it.
+        bits = ((w[at].astype(np.uint16) << 8) | w[np.minimum(at + 1, len(w) - 1)]) \
+            << (pos & 7).astype(np.uint16)
+        inside = sum(1 << (15 - k) for k in range(1, length))
+        return (bits >= 0x8000, (bits & inside) != 0 if inside else np.zeros(len(pos), np.bool_),
+                (bits & (0x8000 >> length)) != 0)
+
     def term_frequencies(self, needle: str, whole_numbers: bool = False) -> np.ndarray:
         """Occurrences of ``needle`` in every row of this part (a dense int array)."""
         pos = self.positions(needle, whole_numbers)

@@ -150,3 +150,39 @@ def test_parts_end_at_a_document_when_one_fits(tmp_path, monkeypatch):
     ix = build(tmp_path, rows)
     assert [(p.base, p.rows) for p in ix.parts] == [(0, 3), (3, 4)]
     assert [p.tables["docs"] for p in ix.parts] == [["a"], ["b", "c"]]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返还就业", max_size=90),
+                               st.integers(0, 2**31)), min_size=1, max_size=12))
+def test_rows_and_word_boundaries_of_positions(tmp_path_factory, rows):
+    """``row_of`` equals a binary search over the row starts (rows long and short,
+    several in one block of the row table); ``boundaries`` equals reading each
+    unit's word-start bit."""
+    built = []
+    for i, (text, seed) in enumerate(rows):
+        bits = np.random.default_rng(seed).integers(0, 2, len(text)).astype(np.uint8)
+        built.append(Row(True, text, i, 0, "d", "", "", "", wstart=bits.tobytes()))
+    ix = build(tmp_path_factory.mktemp("rows"), built)
+    (part,) = ix.parts
+    every = np.arange(int(part.starts[-1]) - 1)
+    expected = np.searchsorted(part.starts, every, side="right") - 1
+    assert part.row_of(every).tolist() == expected.tolist()
+    assert part.row_of(every[::-1]).tolist() == expected[::-1].tolist()
+    for length in (1, 2, 3, 8, 9):
+        pos = every[every + length < int(part.starts[-1])]
+        start, inner, end = part.boundaries(pos, length)
+        assert start.tolist() == part.word_start(pos).tolist()
+        assert end.tolist() == part.word_start(pos + length).tolist()
+        between = np.zeros(len(pos), dtype=np.bool_)
+        for k in range(1, length):
+            between |= part.word_start(pos + k)
+        assert inner.tolist() == between.tolist()
+
+
+def test_row_table_steps_over_many_short_rows(tmp_path):
+    # 40 one-unit rows (two units each with the separator) in the first blocks.
+    ix = build(tmp_path, [para("稳", i) for i in range(40)] + [para("岗" * 70, 40)])
+    (part,) = ix.parts
+    assert part.row_of(np.array([0, 1, 2, 33, 63, 79, 80, 81, 150])).tolist() == \
+        [0, 0, 1, 16, 31, 39, 40, 40, 40]

@@ -96,17 +96,12 @@ def classify(part: Part, needle: str, whole_numbers: bool
         # 人 of 当事人): filtered before sorting, as a common character has many
         # occurrences. Where it occurs inside words it is found through the query
         # text as typed (the literal guarantee), not as a word.
-        pos = pos[part.word_start(pos) & part.word_start(pos.astype(np.int64) + 1)]
-        pos = np.sort(pos.astype(np.int64))
+        start, _, end = part.boundaries(pos, 1)
+        pos = np.sort(pos[start & end].astype(np.int64))
         ones = np.ones(len(pos), dtype=np.bool_)
         return pos, ones, ~ones, ~ones
     pos = pos.astype(np.int64)
-    length = len(needle)
-    at_start = part.word_start(pos)
-    at_end = part.word_start(pos + length)
-    inner = np.zeros(len(pos), dtype=np.bool_)
-    for k in range(1, length):
-        inner |= part.word_start(pos + k)
+    at_start, inner, at_end = part.boundaries(pos, len(needle))
     whole = at_start & at_end
     across = inner & ~whole
     inside = ~whole & ~across
