@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import threading
 import time
 import weakref
@@ -169,6 +170,8 @@ class Snapshot:
         self._level_factors = np.asarray(authority.FACTORS)[self._levels]
         self._places = frozenset(p for c in classes for p in c[1])
         self._titles = "\n".join(titles)
+        # Without whitespace: a quick test that a needle is in no title at all.
+        self._titles_compact = re.sub(r"\s+", "", self._titles)
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
         self._field_cache: dict = {}
         self._cache: OrderedDict = OrderedDict()
@@ -407,7 +410,8 @@ class Snapshot:
             return cached
         found = np.zeros(len(self._doc_order), dtype=np.bool_)
         pattern = needle_pattern(needle, whole_numbers)
-        if pattern is not None and len(found):
+        compact = "".join(c for c in fold_chars(needle) if not c.isspace())
+        if pattern is not None and len(found) and compact in self._titles_compact:
             at = [m.start() for m in pattern.finditer(self._titles)]
             if at:
                 found[np.searchsorted(self._title_starts, at, side="right") - 1] = True
