@@ -262,16 +262,25 @@ def slot_index(cand: np.ndarray, size: int) -> np.ndarray:
     return index
 
 
-def near(a: Occ, b: Occ, window: int) -> np.ndarray:
+def near(a: Occ, b: Occ, window: int, size: int | None = None) -> np.ndarray:
     """Rows where an occurrence of ``b`` starts within ``window`` units of one of ``a``."""
     if not len(a.positions) or not len(b.positions):
         return _EMPTY
-    pa, pb = a.positions, b.positions
+    pa, pb, ra, rb = a.positions, b.positions, a.position_rows, b.position_rows
+    if size is not None and len(pa) + len(pb) > 64:
+        # Only the rows that have both can have them close: the positions of those
+        # first (a mask over the part), then the searches.
+        keep = member(ra, b.rows, size)
+        pa, ra = pa[keep], ra[keep]
+        keep = member(rb, a.rows, size)
+        pb, rb = pb[keep], rb[keep]
+        if not len(pa):
+            return _EMPTY
     at = np.searchsorted(pb, pa)
     found = []
     for nearest in (np.minimum(at, len(pb) - 1), np.maximum(at - 1, 0)):
         close = np.abs(pb[nearest] - pa) <= window
-        close &= b.position_rows[nearest] == a.position_rows
-        found.append(a.position_rows[close])
+        close &= rb[nearest] == ra
+        found.append(ra[close])
     rows = np.concatenate(found)
     return _EMPTY if not len(rows) else unique(rows)

@@ -369,7 +369,7 @@ class Ranker:
             else:  # no words (punctuation, symbols): BM25 of the text itself
                 self._add(res, "phrase", term.text, slots.at,
                           self._bm25(tf[slots.src], self.term_idf.get(t, 0.0), norm[slots.at]))
-        self._proximity(res, occs)
+        self._proximity(res, part, occs)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
             at = match.Slots(cand, rows).at
@@ -430,12 +430,12 @@ class Ranker:
         self._add(res, "heading", word.text, in_heading,
                   np.full(len(in_heading), HEADING_W * weight))
 
-    def _proximity(self, res: PartResult, occs: list[match.Occ]) -> None:
+    def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         words = self.plan.words
         for k in range(len(words) - 1):
             j = k + 1
             window = len(words[k].needle) + PROXIMITY_WINDOW
-            rows = match.near(occs[k], occs[j], window)
+            rows = match.near(occs[k], occs[j], window, part.rows)
             if not len(rows):
                 continue
             bonus = PROXIMITY_W * min(self.word_idf[k], self.word_idf[j])
