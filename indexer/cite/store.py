@@ -8,6 +8,8 @@ character index), so a reader that sees a commit always finds its citations:
   mentions and articles, JSON, and the keys its mentions are looked up by), so
   that the next commit resolves again, without reading unchanged files, the
   mentions that the documents it adds or removes may change;
+* ``doc_keys``: those keys again, one row per key and document, to find the
+  documents with a key without reading the others;
 * ``cites``: every mention, resolved — citing document, paragraph, span,
   kind, text, the key ``cites:`` finds it under, and the document and paragraph
   it means (NULL when unresolved).
@@ -30,10 +32,13 @@ from urllib.parse import quote
 
 from ..store import SearchIndexError
 from .extract import Mention
-from .resolve import Doc, Resolver, key_matches, mention_keys, query_key
+from .resolve import Doc, Resolver, key_matches, query_key
 
-#: Bumped when the file's tables change (the index's SCHEMA_VERSION follows).
-FORMAT = 3
+#: Bumped when the file's tables change. A reader needs ``docs`` and ``cites`` only;
+#: the next commit of an index whose file has another format writes it anew
+#: (:func:`indexer.cite.update.before_commit`). 4: ``doc_keys``, keys of bare names
+#: that depend on the titles indexed.
+FORMAT = 4
 NAME_RE = re.compile(r"^citations-(\d+)\.sqlite$")
 META = ("title", "doc_number", "date", "issuer")
 
@@ -46,6 +51,8 @@ CREATE TABLE cites (doc_id TEXT NOT NULL, paragraph INTEGER NOT NULL, start INTE
                     stop INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
                     key TEXT NOT NULL, qualifier TEXT NOT NULL, target TEXT,
                     target_paragraph INTEGER);
+CREATE TABLE doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL,
+                       PRIMARY KEY (key, doc_id)) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
@@ -114,11 +121,26 @@ class Entry:
         return cls.make(doc_id, dict(zip(META, (title, number, date, issuer), strict=True)),
                         mentions, articles, select)
 
-    def row(self) -> tuple:
+    def keys(self, resolver: Resolver) -> list[str]:
+        """The keys its mentions are looked up by in the state of ``resolver``."""
+        return sorted(set().union(*map(resolver.mention_keys, self.mentions)))
+
+    def row(self, keys: list[str]) -> tuple:
         d = self.doc
-        keys = " ".join(sorted(set().union(*map(mention_keys, self.mentions))))
         return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, self.mentions_raw,
-                self.articles_raw, keys)
+                self.articles_raw, " ".join(keys))
+
+
+def file_format(path: Path) -> int | None:
+    """The format of a citations file (:data:`FORMAT`), or None if it has none."""
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM info WHERE name = 'format'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        db.close()
+    return int(row[0]) if row and str(row[0]).isdigit() else None
 
 
 @dataclass(frozen=True)
