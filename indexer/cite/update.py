@@ -125,10 +125,12 @@ def _in_batches(db: sqlite3.Connection, sql: str, values: list, args: tuple = ()
         yield from db.execute(sql.format(", ".join("?" * len(batch))), (*args, *batch))
 
 
-def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Iterable[str]) -> None:
+def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Iterable[str]
+           ) -> list[str]:
     """The file of the next commit at ``path``: ``previous`` with the documents
     ``changed`` (added or replaced) and ``removed``, and the mentions they may
-    change resolved again (see the module's docstring)."""
+    change resolved again (see the module's docstring). Returns the documents left
+    alone whose mentions were resolved again (some of them)."""
     source = sqlite3.connect(f"file:{quote(str(previous))}?mode=ro", uri=True)
     try:
         rows = source.execute(
@@ -188,6 +190,7 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
         db.close()
         raise
     _finish(db, tmp, path, len(docs))
+    return affected
 
 
 def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, tuple[str, str]]],
