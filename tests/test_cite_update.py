@@ -73,11 +73,12 @@ def entry(doc_id: str, title: str | None, mentions: list[list], date: str = "202
                       json.dumps({"1": [1], "2": [2]}))
 
 
-def contents(path: Path) -> tuple[list, list, list]:
+def contents(path: Path) -> tuple[list, ...]:
     db = sqlite3.connect(path)
     try:
         return tuple(sorted(db.execute(sql).fetchall()) for sql in (
-            "SELECT * FROM cites", "SELECT * FROM doc_keys", "SELECT doc_id, keys FROM docs"))
+            "SELECT * FROM cites", "SELECT * FROM doc_keys", "SELECT doc_id, keys FROM docs",
+            "SELECT * FROM lookup"))
     finally:
         db.close()
 

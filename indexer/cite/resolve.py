@@ -83,7 +83,8 @@ def article_key(article: tuple[int, int, int] | None) -> str | None:
 class Resolver:
     """The documents of one state of the index, looked up by number and by title."""
 
-    def __init__(self, docs: Iterable[Doc]):
+    def __init__(self, docs: Iterable[Doc], keys: Mapping[str, tuple[str, ...]] | None = None):
+        """``keys``: :func:`lookup_keys` of some of ``docs`` by id, computed before."""
         self.docs: dict[str, Doc] = {}
         self.work: dict[str, tuple[str, str]] = {}
         self._titles: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -92,27 +93,23 @@ class Resolver:
         self._tails: dict[str, set[str]] | None = None  # end of a title key -> the keys
         self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
         self._bare_keys: dict[str, frozenset[str]] = {}  # words -> their keys (see bare_keys)
+        keys = keys or {}
         for doc in sorted(docs, key=lambda d: d.doc_id):
-            self._add(doc)
+            found = keys.get(doc.doc_id)
+            self._add(doc, lookup_keys(doc) if found is None else found)
 
-    def _add(self, doc: Doc) -> None:
+    def _add(self, doc: Doc, keys: tuple[str, ...]) -> None:
         self.docs[doc.doc_id] = doc
         self.work[doc.doc_id] = ("\0", doc.doc_id)  # untitled: a work of its own
-        if doc.title:
-            prefix, key = split_title(doc.title)
-            if key:
-                self._titles[key].append((prefix, doc.doc_id))
-                issuer = prefix or word_key(doc.issuer or "")
-                self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
-            carried = carried_title(doc.title)
-            if carried:
-                cprefix, ckey = split_title(carried)
-                if ckey:
-                    self._carried[ckey].append((cprefix, doc.doc_id))
-        if doc.doc_number:
-            found = number_key(doc.doc_number)
-            if found is not None:
-                self._numbers[found[0]].append((found[1], doc.doc_id))
+        prefix, key, cprefix, ckey, number, code = keys
+        if key:
+            self._titles[key].append((prefix, doc.doc_id))
+            issuer = prefix or word_key(doc.issuer or "")
+            self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
+        if ckey:
+            self._carried[ckey].append((cprefix, doc.doc_id))
+        if number:
+            self._numbers[number].append((code, doc.doc_id))
 
     # -- candidates ------------------------------------------------------------------
 
@@ -329,6 +326,22 @@ class Resolver:
         if number is not None:
             return sorted(self.by_number(number))
         return sorted(self.by_title(text.strip().strip("《》")))
+
+
+def lookup_keys(doc: Doc) -> tuple[str, str, str, str, str, str]:
+    """What a document is looked up by: its title's prefix and key (:func:`.keys.split_title`),
+    those of the title it carries (:func:`.keys.carried_title`), its number's key and
+    code (:func:`.keys.number_key`); ``""`` for none."""
+    prefix = key = cprefix = ckey = number = code = ""
+    if doc.title:
+        prefix, key = split_title(doc.title)
+        carried = carried_title(doc.title)
+        if carried:
+            cprefix, ckey = split_title(carried)
+    found = number_key(doc.doc_number) if doc.doc_number else None
+    if found is not None:
+        number, code = found
+    return prefix, key, cprefix, ckey, number, code
 
 
 def keys_of(kind: str, title: str | None, number) -> set[str]:

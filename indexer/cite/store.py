@@ -10,6 +10,9 @@ character index), so a reader that sees a commit always finds its citations:
   mentions that the documents it adds or removes may change;
 * ``doc_keys``: those keys again, one row per key and document, to find the
   documents with a key without reading the others;
+* ``lookup``: every document's metadata and what it is looked up by
+  (:func:`indexer.cite.resolve.lookup_keys`), narrow rows from which the next
+  commit sets up its :class:`~indexer.cite.resolve.Resolver` quickly;
 * ``cites``: every mention, resolved — citing document, paragraph, span,
   kind, text, the key ``cites:`` finds it under, and the document and paragraph
   it means (NULL when unresolved).
@@ -32,12 +35,12 @@ from urllib.parse import quote
 
 from ..store import SearchIndexError
 from .extract import Mention
-from .resolve import Doc, Resolver, key_matches, query_key
+from .resolve import Doc, Resolver, key_matches, lookup_keys, query_key
 
 #: Bumped when the file's tables change. A reader needs ``docs`` and ``cites`` only;
 #: the next commit of an index whose file has another format writes it anew
 #: (:func:`indexer.cite.update.before_commit`). 4: ``doc_keys``, keys of bare names
-#: that depend on the titles indexed.
+#: that depend on the titles indexed, and ``lookup``.
 FORMAT = 4
 NAME_RE = re.compile(r"^citations-(\d+)\.sqlite$")
 META = ("title", "doc_number", "date", "issuer")
@@ -53,6 +56,10 @@ CREATE TABLE cites (doc_id TEXT NOT NULL, paragraph INTEGER NOT NULL, start INTE
                     target_paragraph INTEGER);
 CREATE TABLE doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL,
                        PRIMARY KEY (key, doc_id)) WITHOUT ROWID;
+CREATE TABLE lookup (doc_id TEXT PRIMARY KEY, title TEXT, doc_number TEXT, date TEXT,
+                     issuer TEXT, title_prefix TEXT NOT NULL, title_key TEXT NOT NULL,
+                     carried_prefix TEXT NOT NULL, carried_key TEXT NOT NULL,
+                     number_key TEXT NOT NULL, number_code TEXT NOT NULL) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
@@ -71,15 +78,19 @@ def file_name(generation: int) -> str:
 
 class LazyArticles(Mapping):
     """A document's articles (see :func:`indexer.cite.extract.articles`), decoded from
-    their JSON when first asked for: resolution needs those of cited documents only."""
+    their JSON (``raw``, or what ``fetch`` returns) when first asked for: resolution
+    needs those of cited documents only."""
 
-    def __init__(self, raw: str):
+    def __init__(self, raw: str | None = None, fetch: Callable[[], str] | None = None):
         self.raw = raw
+        self._fetch = fetch
         self._found: dict | None = None
 
     def _get(self) -> dict:
         if self._found is None:
-            self._found = json.loads(self.raw)
+            if self.raw is None and self._fetch is not None:
+                self.raw = self._fetch()
+            self._found = json.loads(self.raw or "{}")
         return self._found
 
     def __getitem__(self, key):
@@ -129,6 +140,10 @@ class Entry:
         d = self.doc
         return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, self.mentions_raw,
                 self.articles_raw, " ".join(keys))
+
+    def lookup_row(self) -> tuple:
+        d = self.doc
+        return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, *lookup_keys(d))
 
 
 def file_format(path: Path) -> int | None:

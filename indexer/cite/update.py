@@ -24,9 +24,8 @@ import os
 import shutil
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from urllib.parse import quote
 
 from ..document import Paragraph
 from . import extract
@@ -35,6 +34,7 @@ from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_f
 
 #: Documents read back per statement when an update resolves some of their mentions again.
 _BATCH = 500
+_LOOKUP = ", ".join("?" * 11)
 
 
 def from_whoosh(ix) -> dict[str, Entry]:
@@ -108,6 +108,7 @@ def write(path: Path, entries: dict[str, Entry]) -> None:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + TABLES)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [entries[d].row(keys[d]) for d in keys])
+        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})", [entries[d].lookup_row() for d in keys])
         db.executemany("INSERT INTO doc_keys VALUES (?, ?)",
                        sorted(r for d in keys for r in _key_rows(d, keys[d])))
         db.executemany("INSERT INTO cites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -131,23 +132,23 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     ``changed`` (added or replaced) and ``removed``, and the mentions they may
     change resolved again (see the module's docstring). Returns the documents left
     alone whose mentions were resolved again (some of them)."""
-    source = sqlite3.connect(f"file:{quote(str(previous))}?mode=ro", uri=True)
-    try:
-        rows = source.execute(
-            "SELECT doc_id, title, doc_number, date, issuer, articles FROM docs").fetchall()
-    finally:
-        source.close()
-    docs = {r[0]: Doc(*r[:5], articles=LazyArticles(r[5])) for r in rows}
-    gone = set(removed) | set(changed)
-    before = [docs.pop(d) for d in sorted(gone) if d in docs]
-    for doc_id, entry in changed.items():
-        docs[doc_id] = entry.doc
-    resolver = Resolver(docs.values())
-    affecting = sorted(affecting_keys(resolver, before, [e.doc for e in changed.values()]))
     tmp = _temporary(path)
     shutil.copyfile(previous, tmp)
     db = sqlite3.connect(tmp)
     try:
+        rows = db.execute("SELECT * FROM lookup").fetchall()
+
+        def articles(doc_id: str) -> Callable[[], str]:
+            return lambda: db.execute("SELECT articles FROM docs WHERE doc_id = ?",
+                                      (doc_id,)).fetchone()[0]
+
+        docs = {r[0]: Doc(*r[:5], articles=LazyArticles(fetch=articles(r[0]))) for r in rows}
+        gone = set(removed) | set(changed)
+        before = [docs.pop(d) for d in sorted(gone) if d in docs]
+        for doc_id, entry in changed.items():
+            docs[doc_id] = entry.doc
+        resolver = Resolver(docs.values(), {r[0]: r[5:] for r in rows if r[0] not in gone})
+        affecting = sorted(affecting_keys(resolver, before, [e.doc for e in changed.values()]))
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
         found = _in_batches(db, "SELECT DISTINCT doc_id FROM doc_keys WHERE key IN ({})", affecting)
         affected = sorted({d for (d,) in found} - gone)
@@ -176,6 +177,9 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
                        [(k, d) for d, ks in sorted(gone_keys.items()) for k in ks]
                        + [(k, d) for d in affected for k in old_keys[d]])
         db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in sorted(gone)])
+        db.executemany("DELETE FROM lookup WHERE doc_id = ?", [(d,) for d in sorted(gone)])
+        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})",
+                       [changed[d].lookup_row() for d in sorted(changed)])
         db.executemany("DELETE FROM cites WHERE doc_id = ?", [(d,) for d in sorted(gone)])
         db.executemany("DELETE FROM cites WHERE doc_id = ? AND paragraph = ? AND stop = ?",
                        places)
