@@ -24,7 +24,8 @@ import os
 import shutil
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from ..document import Paragraph
@@ -138,11 +139,10 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     try:
         rows = db.execute("SELECT * FROM lookup").fetchall()
 
-        def articles(doc_id: str) -> Callable[[], str]:
-            return lambda: db.execute("SELECT articles FROM docs WHERE doc_id = ?",
-                                      (doc_id,)).fetchone()[0]
+        def articles(doc_id: str) -> str:
+            return db.execute("SELECT articles FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()[0]
 
-        docs = {r[0]: Doc(*r[:5], articles=LazyArticles(fetch=articles(r[0]))) for r in rows}
+        docs = {r[0]: Doc(*r[:5], articles=LazyArticles(fetch=partial(articles, r[0]))) for r in rows}
         gone = set(removed) | set(changed)
         before = [docs.pop(d) for d in sorted(gone) if d in docs]
         for doc_id, entry in changed.items():
