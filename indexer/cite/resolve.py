@@ -200,32 +200,33 @@ class Resolver:
         at, key = self._cut(words)
         if at < 0:
             return [], 0
-        found = [d for p, d in self._titles[key] if not p]
-        return self._one_work(found or [d for _, d in self._titles[key]], citing), at
+        titled = self._titles.get(key, ())
+        found = [d for p, d in titled if not p]
+        return self._one_work(found or [d for _, d in titled], citing), at
 
-    def _ends(self) -> dict[str, set[str]]:
-        """Every end (of two characters or more) of a title key -> the keys ending so."""
+    def _ending(self, end: str, at_most: int) -> set[str]:
+        """The title keys that end with ``end`` (of two characters or more), all of
+        them or at least ``at_most``."""
         if self._tails is None:
             self._tails = defaultdict(set)
             for key in self._titles:
                 for at in range(len(key) - 1):
                     self._tails[key[at:]].add(key)
-        return self._tails
+        return self._tails.get(end, set())
 
     def _cut(self, words: str) -> tuple[int, str]:
         """``(where the name starts, its title key)`` of bare ``words``, or ``(-1, "")``
         (see :meth:`_bare`)."""
         cut = self._bare_cuts.get(words)
         if cut is None:
-            tails = self._ends()
             folded = fold_chars(words)
             cut = (-1, "")
             for at in range(len(folded) - 1):
                 tail = word_key(folded[at:])
-                ends = tails.get(tail)
+                ends = self._ending(tail, 2)
                 if not ends:
                     continue
-                if tail in self._titles:
+                if self._titles.get(tail):
                     cut = (at, tail)
                 elif len(ends) == 1 and len(tail) >= SHORT_NAME_MIN and tail[0] not in "本该此其" \
                         and (at == 0 or folded[at - 1] in BEFORE_NAME):
@@ -246,13 +247,12 @@ class Resolver:
         found = self._bare_keys.get(words)
         if found is not None:
             return found
-        tails = self._ends()
         folded = fold_chars(words)
         longer: list[str] = []
         keys = set()
         for at in range(len(folded) - 1):
             tail = word_key(folded[at:])
-            if tails.get(tail):
+            if self._ending(tail, 1):
                 keys.add("u:" + tail)
                 break
             if len(tail) >= 2:
@@ -286,7 +286,7 @@ class Resolver:
 
         if count(end) > 0:
             return ("title",)
-        ends = self._ends().get(end, set()) | {k for k in delta if k.endswith(end)}
+        ends = self._ending(end, 2 + len(delta)) | {k for k in delta if k.endswith(end)}
         ends = {k for k in ends if count(k) > 0}
         if len(ends) == 1:
             return ("one", next(iter(ends)))

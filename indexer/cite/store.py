@@ -11,8 +11,9 @@ character index), so a reader that sees a commit always finds its citations:
 * ``doc_keys``: those keys again, one row per key and document, to find the
   documents with a key without reading the others;
 * ``lookup``: every document's metadata and what it is looked up by
-  (:func:`indexer.cite.resolve.lookup_keys`), narrow rows from which the next
-  commit sets up its :class:`~indexer.cite.resolve.Resolver` quickly;
+  (:func:`indexer.cite.resolve.lookup_keys`, and its title key backwards), indexed,
+  from which the next commit reads the documents its mentions may name
+  (:class:`indexer.cite.lookup.StoredResolver`);
 * ``cites``: every mention, resolved — citing document, paragraph, span,
   kind, text, the key ``cites:`` finds it under, and the document and paragraph
   it means (NULL when unresolved).
@@ -59,12 +60,17 @@ CREATE TABLE doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL,
 CREATE TABLE lookup (doc_id TEXT PRIMARY KEY, title TEXT, doc_number TEXT, date TEXT,
                      issuer TEXT, title_prefix TEXT NOT NULL, title_key TEXT NOT NULL,
                      carried_prefix TEXT NOT NULL, carried_key TEXT NOT NULL,
-                     number_key TEXT NOT NULL, number_code TEXT NOT NULL) WITHOUT ROWID;
+                     number_key TEXT NOT NULL, number_code TEXT NOT NULL,
+                     title_end TEXT NOT NULL) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
 CREATE INDEX cites_target ON cites (target, doc_id, paragraph);
 CREATE INDEX cites_key ON cites (key);
+CREATE INDEX lookup_title ON lookup (title_key);
+CREATE INDEX lookup_carried ON lookup (carried_key);
+CREATE INDEX lookup_number ON lookup (number_key);
+CREATE INDEX lookup_end ON lookup (title_end);
 """
 
 
@@ -142,8 +148,11 @@ class Entry:
                 self.articles_raw, " ".join(keys))
 
     def lookup_row(self) -> tuple:
+        """Its row of ``lookup``: metadata, :func:`~indexer.cite.resolve.lookup_keys`,
+        its title key written backwards (to find titles by their end)."""
         d = self.doc
-        return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, *lookup_keys(d))
+        keys = lookup_keys(d)
+        return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, *keys, keys[1][::-1])
 
 
 def file_format(path: Path) -> int | None:

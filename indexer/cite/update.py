@@ -25,17 +25,17 @@ import shutil
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 
 from ..document import Paragraph
 from . import extract
+from .lookup import StoredResolver
 from .resolve import Doc, Resolver, affecting_keys, mention_key
-from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_format, file_name, load
+from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, file_format, file_name, load
 
 #: Documents read back per statement when an update resolves some of their mentions again.
 _BATCH = 500
-_LOOKUP = ", ".join("?" * 11)
+_LOOKUP = ", ".join("?" * 12)
 
 
 def from_whoosh(ix) -> dict[str, Entry]:
@@ -137,19 +137,16 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     shutil.copyfile(previous, tmp)
     db = sqlite3.connect(tmp)
     try:
-        rows = db.execute("SELECT * FROM lookup").fetchall()
-
-        def articles(doc_id: str) -> str:
-            return db.execute("SELECT articles FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()[0]
-
-        docs = {r[0]: Doc(*r[:5], articles=LazyArticles(fetch=partial(articles, r[0]))) for r in rows}
-        gone = set(removed) | set(changed)
-        before = [docs.pop(d) for d in sorted(gone) if d in docs]
-        for doc_id, entry in changed.items():
-            docs[doc_id] = entry.doc
-        resolver = Resolver(docs.values(), {r[0]: r[5:] for r in rows if r[0] not in gone})
-        affecting = sorted(affecting_keys(resolver, before, [e.doc for e in changed.values()]))
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+        gone = set(removed) | set(changed)
+        before = [Doc(*r) for r in _in_batches(
+            db, "SELECT doc_id, title, doc_number, date, issuer FROM lookup WHERE doc_id IN ({}) "
+            "ORDER BY doc_id", sorted(gone))]
+        db.executemany("DELETE FROM lookup WHERE doc_id = ?", [(d,) for d in sorted(gone)])
+        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})",
+                       [changed[d].lookup_row() for d in sorted(changed)])
+        resolver = StoredResolver(db, {d: e.doc for d, e in changed.items()})
+        affecting = sorted(affecting_keys(resolver, before, [e.doc for e in changed.values()]))
         found = _in_batches(db, "SELECT DISTINCT doc_id FROM doc_keys WHERE key IN ({})", affecting)
         affected = sorted({d for (d,) in found} - gone)
         wanted = set(affecting)
@@ -177,9 +174,6 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
                        [(k, d) for d, ks in sorted(gone_keys.items()) for k in ks]
                        + [(k, d) for d in affected for k in old_keys[d]])
         db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in sorted(gone)])
-        db.executemany("DELETE FROM lookup WHERE doc_id = ?", [(d,) for d in sorted(gone)])
-        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})",
-                       [changed[d].lookup_row() for d in sorted(changed)])
         db.executemany("DELETE FROM cites WHERE doc_id = ?", [(d,) for d in sorted(gone)])
         db.executemany("DELETE FROM cites WHERE doc_id = ? AND paragraph = ? AND stop = ?",
                        places)
@@ -193,7 +187,7 @@ def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Itera
     except BaseException:
         db.close()
         raise
-    _finish(db, tmp, path, len(docs))
+    _finish(db, tmp, path, db.execute("SELECT COUNT(*) FROM lookup").fetchone()[0])
     return affected
 
 
