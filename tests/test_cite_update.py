@@ -135,3 +135,33 @@ def test_incremental_commits_equal_resolving_everything(tmp_path):
         assert contents(path) == contents(tmp_path / "all.sqlite"), step
         previous = path
     assert sum(resolved_again) < 20 * 40
+
+
+def test_stored_resolver_answers_as_the_resolver_of_every_document(tmp_path):
+    from indexer.cite.lookup import StoredResolver
+    from indexer.cite.resolve import lookup_keys
+    entries = {e.doc.doc_id: e for e in [
+        entry("a.md", "甲市物业管理条例", []), entry("b.md", "乙市物业管理条例", []),
+        entry("law-2010.md", "中华人民共和国劳动争议调解仲裁法", [], date="2010-01-01"),
+        entry("law-2020.md", "劳动争议调解仲裁法", [], date="2020-01-01"),
+        entry("n.md", "国务院关于印发《示例工作实施方案》的通知", []),
+        entry("u.md", None, [])]}
+    update.write(tmp_path / "f.sqlite", entries)
+    full = Resolver(e.doc for e in entries.values())
+    db = sqlite3.connect(tmp_path / "f.sqlite")
+    stored = StoredResolver(db, {})
+    by = Doc("citing.md", "某通知", None, "2015-06-01", "某部")
+    words = ["依照本条例", "根据甲市物业管理条例", "依照物业管理条例", "在调解仲裁法", "依照劳动争议调解仲裁法",
+             "中华人民共和国劳动争议调解仲裁法", "民法"]
+    mentions = [Mention.from_list(bare(1, w)) for w in words] + [
+        Mention.from_list(titled(2, t)) for t in ["示例工作实施方案", "劳动争议调解仲裁法", "丙市物业管理条例"]]
+    assert [stored.resolve(m, by) for m in mentions] == [full.resolve(m, by) for m in mentions]
+    assert [stored.resolve(m, by).doc_id for m in mentions if stored.resolve(m, by)] == [
+        "a.md", "law-2010.md", "law-2010.md", "law-2010.md", "n.md", "law-2010.md", None]
+    assert [stored.bare_keys(w) for w in words] == [full.bare_keys(w) for w in words]
+    ends = ["条例", "物业管理条例", "调解仲裁法", "甲市物业管理条例", "民法"]
+    assert [stored.status(e) for e in ends] == [full.status(e) for e in ends] == [
+        ("many",), ("many",), ("one", "劳动争议调解仲裁法"), ("title",), ("none",)]
+    assert stored.work["u.md"] == full.work["u.md"] == ("\0", "u.md")
+    assert lookup_keys(entries["n.md"].doc) == ("国务院", "关于印发示例工作实施方案的通知", "", "示例工作实施方案", "", "")
+    db.close()
