@@ -473,7 +473,10 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
             report.removed = sorted(d for d in manifest if d not in written)
 
         with ix.searcher() as searcher:
-            documents = len(list(searcher.document_numbers(kind="d")))
+            if manifest and not rebuild:  # the documents before, and what this run changed
+                documents = len(manifest) + len(report.added) - len(report.removed)
+            else:
+                documents = len(list(searcher.document_numbers(kind="d")))
             report.documents = documents
             report.paragraphs = searcher.doc_count() - documents
         meta["counts"] = {"documents": report.documents, "paragraphs": report.paragraphs}
