@@ -165,3 +165,32 @@ def test_stored_resolver_answers_as_the_resolver_of_every_document(tmp_path):
     assert stored.work["u.md"] == full.work["u.md"] == ("\0", "u.md")
     assert lookup_keys(entries["n.md"].doc) == ("国务院", "关于印发示例工作实施方案的通知", "", "示例工作实施方案", "", "")
     db.close()
+
+
+def test_a_citations_file_of_the_format_before_is_written_anew(tmp_path):
+    import shutil
+
+    import indexer
+    from indexer.cite.store import load
+
+    from .conftest import FIXTURES, copy_seeds
+
+    corpus, index_dir = copy_seeds(tmp_path / "corpus"), tmp_path / "ix"
+    indexer.reindex([corpus], index_dir)
+    [path] = (index_dir / "current").glob("citations-*.sqlite")
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE doc_keys; DROP TABLE lookup; UPDATE info SET value = '3' "
+                     "WHERE name = 'format'; UPDATE docs SET keys = 'b:条例';")
+    db.close()
+    assert file_format(path) == 3
+    with indexer.open_index(index_dir) as index:  # still read
+        assert index.search("cites:国办发〔2024〕38号").total == 1
+    shutil.copy(FIXTURES / "cite" / "gov/guobanfa-2024-38.txt", corpus / "g38.txt")
+    indexer.reindex([corpus], index_dir)
+    [path] = (index_dir / "current").glob("citations-*.sqlite")
+    assert file_format(path) == FORMAT
+    update.write(tmp_path / "all.sqlite", load(path))
+    assert contents(path) == contents(tmp_path / "all.sqlite")
+    with indexer.open_index(index_dir) as index:
+        assert [c["doc_id"] for c in index.document("g38.txt").cited_by] == [
+            "004_21dbe1da0bb1853e.txt", "004_21dbe1da0bb1853e.txt"]
