@@ -52,11 +52,11 @@ class StoredResolver(Resolver):
         self._db = db
         self._given = dict(docs)
         self._rows = _Asked(self._row)
-        self.docs = _Asked(self._doc)  # type: ignore[assignment]
-        self.work = _Asked(self._work)  # type: ignore[assignment]
-        self._titles = _Asked(partial(self._listed, "title_prefix", "title_key"))  # type: ignore[assignment]
-        self._carried = _Asked(partial(self._listed, "carried_prefix", "carried_key"))  # type: ignore[assignment]
-        self._numbers = _Asked(partial(self._listed, "number_code", "number_key"))  # type: ignore[assignment]
+        self.docs = _Asked(self._doc)
+        self.work = _Asked(self._work)
+        self._titles = _Asked(partial(self._listed, "title_prefix", "title_key"))
+        self._carried = _Asked(partial(self._listed, "carried_prefix", "carried_key"))
+        self._numbers = _Asked(partial(self._listed, "number_code", "number_key"))
         self._ends: dict[tuple[str, int], set[str]] = {}
 
     def _listed(self, first: str, column: str, key: str) -> list[tuple[str, str]]:
