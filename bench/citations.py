@@ -147,9 +147,13 @@ def incremental(corpus: Path, index_dir: Path) -> dict:
         db = sqlite3.connect(path)
         try:
             kept = sorted(db.execute("SELECT * FROM cites").fetchall())
+            keys = sorted(db.execute("SELECT key, doc_id FROM doc_keys").fetchall())
         finally:
             db.close()
-        return kept == sorted(update.resolve_all(store.load(path)))
+        entries = store.load(path)
+        resolver, rows = update.resolve_all(entries)
+        again = sorted((k, d) for d, e in entries.items() for k in e.keys(resolver))
+        return kept == sorted(rows) and keys == again
 
     update.before_commit = timed
     same = []

@@ -296,6 +296,24 @@ def _old_manifest(gen: Path) -> dict[str, dict]:
         return {}
 
 
+def _locations(manifest: dict[str, dict], roots: list[Path], scopes: list[Scope]) -> dict[str, str]:
+    """Where the indexed documents that may lie inside a scope live (see
+    :func:`indexer.scope.location`): a document whose root folder neither holds a
+    scope nor lies in one is left out, unread."""
+    paths = [str(s.path) for s in scopes]
+    near: dict[str, bool] = {}
+    out = {}
+    for doc_id, meta in manifest.items():
+        root = meta.get("root")
+        if root:
+            if root not in near:
+                near[root] = any(inside(p, root) or inside(root, p) for p in paths)
+            if not near[root]:
+                continue
+        out[doc_id] = location(doc_id, meta, roots)
+    return out
+
+
 @dataclass
 class _Scan:
     files: list[tuple[SourceFile, Scope]] = field(default_factory=list)
@@ -397,7 +415,7 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
         if rebuild:  # a rebuild reads every root: it must not drop documents elsewhere
             labels = {s.path: s.label for s in scopes}
             scopes = [Scope(r, base_of(r), labels.get(r, str(r))) for r in roots]
-        locations = {doc_id: location(doc_id, meta, roots) for doc_id, meta in manifest.items()}
+        locations = _locations(manifest, roots, scopes)
         scanned = _scan(scopes, {absolute(g) for g in given}, roots, locations, allow_removals, report)
 
         seen: set[str] = set()
@@ -427,7 +445,7 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
         if rebuild:
             gone = [d for d in manifest if d not in seen]
         else:
-            gone = [d for d in manifest if d not in seen and not kept(d)
+            gone = [d for d in locations if d not in seen and not kept(d)
                     and any(inside(locations[d], s.path) for s in scanned.removable)]
         if manifest and len(gone) * 2 > len(manifest) and not allow_removals:
             raise ReindexRefused(
@@ -455,7 +473,10 @@ def reindex(paths: Iterable[str | Path] | None, index_dir: str | Path, rebuild: 
             report.removed = sorted(d for d in manifest if d not in written)
 
         with ix.searcher() as searcher:
-            documents = len(list(searcher.document_numbers(kind="d")))
+            if manifest and not rebuild:  # the documents before, and what this run changed
+                documents = len(manifest) + len(report.added) - len(report.removed)
+            else:
+                documents = len(list(searcher.document_numbers(kind="d")))
             report.documents = documents
             report.paragraphs = searcher.doc_count() - documents
         meta["counts"] = {"documents": report.documents, "paragraphs": report.paragraphs}

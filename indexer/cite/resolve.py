@@ -83,7 +83,8 @@ def article_key(article: tuple[int, int, int] | None) -> str | None:
 class Resolver:
     """The documents of one state of the index, looked up by number and by title."""
 
-    def __init__(self, docs: Iterable[Doc]):
+    def __init__(self, docs: Iterable[Doc], keys: Mapping[str, tuple[str, ...]] | None = None):
+        """``keys``: :func:`lookup_keys` of some of ``docs`` by id, computed before."""
         self.docs: dict[str, Doc] = {}
         self.work: dict[str, tuple[str, str]] = {}
         self._titles: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -91,27 +92,24 @@ class Resolver:
         self._numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._tails: dict[str, set[str]] | None = None  # end of a title key -> the keys
         self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
+        self._bare_keys: dict[str, frozenset[str]] = {}  # words -> their keys (see bare_keys)
+        keys = keys or {}
         for doc in sorted(docs, key=lambda d: d.doc_id):
-            self._add(doc)
+            found = keys.get(doc.doc_id)
+            self._add(doc, lookup_keys(doc) if found is None else found)
 
-    def _add(self, doc: Doc) -> None:
+    def _add(self, doc: Doc, keys: tuple[str, ...]) -> None:
         self.docs[doc.doc_id] = doc
         self.work[doc.doc_id] = ("\0", doc.doc_id)  # untitled: a work of its own
-        if doc.title:
-            prefix, key = split_title(doc.title)
-            if key:
-                self._titles[key].append((prefix, doc.doc_id))
-                issuer = prefix or word_key(doc.issuer or "")
-                self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
-            carried = carried_title(doc.title)
-            if carried:
-                cprefix, ckey = split_title(carried)
-                if ckey:
-                    self._carried[ckey].append((cprefix, doc.doc_id))
-        if doc.doc_number:
-            found = number_key(doc.doc_number)
-            if found is not None:
-                self._numbers[found[0]].append((found[1], doc.doc_id))
+        prefix, key, cprefix, ckey, number, code = keys
+        if key:
+            self._titles[key].append((prefix, doc.doc_id))
+            issuer = prefix or word_key(doc.issuer or "")
+            self.work[doc.doc_id] = (issuer, key) if key.startswith("关于") else ("", key)
+        if ckey:
+            self._carried[ckey].append((cprefix, doc.doc_id))
+        if number:
+            self._numbers[number].append((code, doc.doc_id))
 
     # -- candidates ------------------------------------------------------------------
 
@@ -199,32 +197,100 @@ class Resolver:
         :data:`SHORT_NAME_MIN` characters, not 本…/该… (本规则 is no short form of
         基本规则, 合同法 none of 劳动合同法), after a word that ends before a name
         (依照, 在, 、 …) or first."""
+        at, key = self._cut(words)
+        if at < 0:
+            return [], 0
+        titled = self._titles.get(key, ())
+        found = [d for p, d in titled if not p]
+        return self._one_work(found or [d for _, d in titled], citing), at
+
+    def _ending(self, end: str, at_most: int) -> set[str]:
+        """The title keys that end with ``end`` (of two characters or more), all of
+        them or at least ``at_most``."""
+        if self._tails is None:
+            self._tails = defaultdict(set)
+            for key in self._titles:
+                for at in range(len(key) - 1):
+                    self._tails[key[at:]].add(key)
+        return self._tails.get(end, set())
+
+    def _cut(self, words: str) -> tuple[int, str]:
+        """``(where the name starts, its title key)`` of bare ``words``, or ``(-1, "")``
+        (see :meth:`_bare`)."""
         cut = self._bare_cuts.get(words)
         if cut is None:
-            if self._tails is None:
-                self._tails = defaultdict(set)
-                for key in self._titles:
-                    for at in range(len(key) - 1):
-                        self._tails[key[at:]].add(key)
             folded = fold_chars(words)
             cut = (-1, "")
             for at in range(len(folded) - 1):
                 tail = word_key(folded[at:])
-                ends = self._tails.get(tail)
+                ends = self._ending(tail, 2)
                 if not ends:
                     continue
-                if tail in self._titles:
+                if self._titles.get(tail):
                     cut = (at, tail)
                 elif len(ends) == 1 and len(tail) >= SHORT_NAME_MIN and tail[0] not in "本该此其" \
                         and (at == 0 or folded[at - 1] in BEFORE_NAME):
                     cut = (at, next(iter(ends)))
                 break
             self._bare_cuts[words] = cut
-        at, key = cut
-        if at < 0:
-            return [], 0
-        found = [d for p, d in self._titles[key] if not p]
-        return self._one_work(found or [d for _, d in self._titles[key]], citing), at
+        return cut
+
+    def bare_keys(self, words: str) -> frozenset[str]:
+        """The keys a bare mention of ``words`` is looked up by, in this state of the index.
+
+        Its name is the longest end of ``words`` that ends a title (:meth:`_cut`);
+        what it resolves to changes only when a title is added or removed that
+        ends with a longer end of ``words`` (``b:`` + the shortest such end), when
+        what that end finds changes (``u:`` + the end: a title, one title it is
+        the end of, several, none: see :meth:`status`), or when the documents of
+        the title it names change (``u:`` + that title's key)."""
+        found = self._bare_keys.get(words)
+        if found is not None:
+            return found
+        folded = fold_chars(words)
+        longer: list[str] = []
+        keys = set()
+        for at in range(len(folded) - 1):
+            tail = word_key(folded[at:])
+            if self._ending(tail, 1):
+                keys.add("u:" + tail)
+                break
+            if len(tail) >= 2:
+                longer.append(tail)
+        cover: list[str] = []  # the fewest ends that every longer end ends with
+        for tail in sorted(longer, key=len):
+            if not any(tail.endswith(c) for c in cover):
+                cover.append(tail)
+        keys.update("b:" + c for c in cover)
+        at, key = self._cut(words)
+        if at >= 0:
+            keys.add("u:" + key)
+        found = self._bare_keys[words] = frozenset(keys)
+        return found
+
+    def mention_keys(self, mention: Mention) -> set[str] | frozenset[str]:
+        """The keys a mention is looked up by in this state of the index: its title's,
+        its number's (see :func:`keys_of`), and a bare name's (:meth:`bare_keys`)."""
+        if mention.kind == "bare":
+            return self.bare_keys(mention.title or "")
+        return keys_of(mention.kind, mention.title, mention.number)
+
+    def status(self, end: str, delta: Mapping[str, int] | None = None) -> tuple[str, ...]:
+        """What a bare name ending in ``end`` finds: ``("title",)`` (a title has that
+        key), ``("one", key)`` (it ends one title), ``("many",)`` or ``("none",)``;
+        with ``delta`` (title key -> documents more), in the state with those documents."""
+        delta = delta or {}
+
+        def count(key: str) -> int:
+            return len(self._titles.get(key, ())) + delta.get(key, 0)
+
+        if count(end) > 0:
+            return ("title",)
+        ends = self._ending(end, 2 + len(delta)) | {k for k in delta if k.endswith(end)}
+        ends = {k for k in ends if count(k) > 0}
+        if len(ends) == 1:
+            return ("one", next(iter(ends)))
+        return ("many",) if ends else ("none",)
 
     def version(self, found: list[str], as_of: str | None,
                 article: tuple[int, int, int] | None = None) -> str:
@@ -262,38 +328,68 @@ class Resolver:
         return sorted(self.by_title(text.strip().strip("《》")))
 
 
-def mention_keys(mention: Mention) -> set[str]:
-    """The keys a mention is looked up by: its title's, its number's; for a bare name,
-    the last two characters of its words (the end of every title it may name)."""
-    return keys_of(mention.kind, mention.title, mention.number)
+def lookup_keys(doc: Doc) -> tuple[str, str, str, str, str, str]:
+    """What a document is looked up by: its title's prefix and key (:func:`.keys.split_title`),
+    those of the title it carries (:func:`.keys.carried_title`), its number's key and
+    code (:func:`.keys.number_key`); ``""`` for none."""
+    prefix = key = cprefix = ckey = number = code = ""
+    if doc.title:
+        prefix, key = split_title(doc.title)
+        carried = carried_title(doc.title)
+        if carried:
+            cprefix, ckey = split_title(carried)
+    found = number_key(doc.doc_number) if doc.doc_number else None
+    if found is not None:
+        number, code = found
+    return prefix, key, cprefix, ckey, number, code
 
 
 def keys_of(kind: str, title: str | None, number) -> set[str]:
-    """:func:`mention_keys` of a mention's kind, title and number (``(key, code)``)."""
+    """The keys a title or number mention is looked up by (its title's, its number's
+    ``(key, code)``); a bare mention's depend on the index (:meth:`Resolver.bare_keys`)."""
     keys = set()
-    if title:
-        if kind == "bare":
-            keys.add("b:" + word_key(title)[-2:])
-        else:
-            keys.add("t:" + split_title(title)[1])
+    if title and kind != "bare":
+        keys.add("t:" + split_title(title)[1])
     if number:
         keys.add("n:" + number[0])
     return keys
 
 
 def doc_keys(doc: Doc) -> set[str]:
-    """The keys a document is found by (see :func:`mention_keys`)."""
+    """The keys of the mentions a document may be found by (see
+    :meth:`Resolver.mention_keys`): its title's, the title it carries, its number's,
+    every end of its title (``b:``) and its title as a bare name's (``u:``)."""
     keys = set()
     if doc.title:
         key = split_title(doc.title)[1]
         if key:
-            keys |= {"t:" + key, "b:" + key[-2:]}
+            keys |= {"t:" + key, "u:" + key}
+            keys.update("b:" + key[at:] for at in range(len(key) - 1))
         carried = carried_title(doc.title)
         if carried:
             keys.add("t:" + split_title(carried)[1])
     found = number_key(doc.doc_number) if doc.doc_number else None
     if found is not None:
         keys.add("n:" + found[0])
+    return keys
+
+
+def affecting_keys(resolver: Resolver, before: Iterable[Doc], after: Iterable[Doc]) -> set[str]:
+    """The keys of the mentions that may resolve differently once the documents
+    ``before`` are replaced by ``after`` (``resolver``: the state after): the keys
+    of both (:func:`doc_keys`) and ``u:`` + every end of their titles whose
+    :meth:`Resolver.status` changes."""
+    keys: set[str] = set()
+    delta: dict[str, int] = defaultdict(int)  # title key -> documents more before than after
+    for sign, docs in ((1, before), (-1, after)):
+        for doc in docs:
+            keys |= doc_keys(doc)
+            if doc.title:
+                key = split_title(doc.title)[1]
+                if key:
+                    delta[key] += sign
+    ends = {key[at:] for key in delta for at in range(len(key) - 1)}
+    keys.update("u:" + end for end in sorted(ends) if resolver.status(end) != resolver.status(end, delta))
     return keys
 
 

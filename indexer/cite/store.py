@@ -8,6 +8,12 @@ character index), so a reader that sees a commit always finds its citations:
   mentions and articles, JSON, and the keys its mentions are looked up by), so
   that the next commit resolves again, without reading unchanged files, the
   mentions that the documents it adds or removes may change;
+* ``doc_keys``: those keys again, one row per key and document, to find the
+  documents with a key without reading the others;
+* ``lookup``: every document's metadata and what it is looked up by
+  (:func:`indexer.cite.resolve.lookup_keys`, and its title key backwards), indexed,
+  from which the next commit reads the documents its mentions may name
+  (:class:`indexer.cite.lookup.StoredResolver`);
 * ``cites``: every mention, resolved — citing document, paragraph, span,
   kind, text, the key ``cites:`` finds it under, and the document and paragraph
   it means (NULL when unresolved).
@@ -30,10 +36,13 @@ from urllib.parse import quote
 
 from ..store import SearchIndexError
 from .extract import Mention
-from .resolve import Doc, Resolver, key_matches, mention_keys, query_key
+from .resolve import Doc, Resolver, key_matches, lookup_keys, query_key
 
-#: Bumped when the file's tables change (the index's SCHEMA_VERSION follows).
-FORMAT = 3
+#: Bumped when the file's tables change. A reader needs ``docs`` and ``cites`` only;
+#: the next commit of an index whose file has another format writes it anew
+#: (:func:`indexer.cite.update.before_commit`). 4: ``doc_keys``, keys of bare names
+#: that depend on the titles indexed, and ``lookup``.
+FORMAT = 4
 NAME_RE = re.compile(r"^citations-(\d+)\.sqlite$")
 META = ("title", "doc_number", "date", "issuer")
 
@@ -46,11 +55,22 @@ CREATE TABLE cites (doc_id TEXT NOT NULL, paragraph INTEGER NOT NULL, start INTE
                     stop INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
                     key TEXT NOT NULL, qualifier TEXT NOT NULL, target TEXT,
                     target_paragraph INTEGER);
+CREATE TABLE doc_keys (key TEXT NOT NULL, doc_id TEXT NOT NULL,
+                       PRIMARY KEY (key, doc_id)) WITHOUT ROWID;
+CREATE TABLE lookup (doc_id TEXT PRIMARY KEY, title TEXT, doc_number TEXT, date TEXT,
+                     issuer TEXT, title_prefix TEXT NOT NULL, title_key TEXT NOT NULL,
+                     carried_prefix TEXT NOT NULL, carried_key TEXT NOT NULL,
+                     number_key TEXT NOT NULL, number_code TEXT NOT NULL,
+                     title_end TEXT NOT NULL) WITHOUT ROWID;
 """
 INDEXES = """
 CREATE INDEX cites_doc ON cites (doc_id, paragraph, start);
 CREATE INDEX cites_target ON cites (target, doc_id, paragraph);
 CREATE INDEX cites_key ON cites (key);
+CREATE INDEX lookup_title ON lookup (title_key);
+CREATE INDEX lookup_carried ON lookup (carried_key);
+CREATE INDEX lookup_number ON lookup (number_key);
+CREATE INDEX lookup_end ON lookup (title_end);
 """
 
 
@@ -64,15 +84,19 @@ def file_name(generation: int) -> str:
 
 class LazyArticles(Mapping):
     """A document's articles (see :func:`indexer.cite.extract.articles`), decoded from
-    their JSON when first asked for: resolution needs those of cited documents only."""
+    their JSON (``raw``, or what ``fetch`` returns) when first asked for: resolution
+    needs those of cited documents only."""
 
-    def __init__(self, raw: str):
+    def __init__(self, raw: str | None = None, fetch: Callable[[], str] | None = None):
         self.raw = raw
+        self._fetch = fetch
         self._found: dict | None = None
 
     def _get(self) -> dict:
         if self._found is None:
-            self._found = json.loads(self.raw)
+            if self.raw is None and self._fetch is not None:
+                self.raw = self._fetch()
+            self._found = json.loads(self.raw or "{}")
         return self._found
 
     def __getitem__(self, key):
@@ -114,11 +138,33 @@ class Entry:
         return cls.make(doc_id, dict(zip(META, (title, number, date, issuer), strict=True)),
                         mentions, articles, select)
 
-    def row(self) -> tuple:
+    def keys(self, resolver: Resolver) -> list[str]:
+        """The keys its mentions are looked up by in the state of ``resolver``."""
+        return sorted(set().union(*map(resolver.mention_keys, self.mentions)))
+
+    def row(self, keys: list[str]) -> tuple:
         d = self.doc
-        keys = " ".join(sorted(set().union(*map(mention_keys, self.mentions))))
         return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, self.mentions_raw,
-                self.articles_raw, keys)
+                self.articles_raw, " ".join(keys))
+
+    def lookup_row(self) -> tuple:
+        """Its row of ``lookup``: metadata, :func:`~indexer.cite.resolve.lookup_keys`,
+        its title key written backwards (to find titles by their end)."""
+        d = self.doc
+        keys = lookup_keys(d)
+        return (d.doc_id, d.title, d.doc_number, d.date, d.issuer, *keys, keys[1][::-1])
+
+
+def file_format(path: Path) -> int | None:
+    """The format of a citations file (:data:`FORMAT`), or None if it has none."""
+    db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM info WHERE name = 'format'").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        db.close()
+    return int(row[0]) if row and str(row[0]).isdigit() else None
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,19 @@
 A rebuild resolves every mention. An incremental commit starts from the file
 of the commit before: documents it adds, changes or removes are *changed*; a
 document it leaves alone keeps its rows unless one of its mentions is looked
-up by a key a changed document has (:func:`indexer.cite.resolve.mention_keys`,
-:func:`~indexer.cite.resolve.doc_keys`: its title, the title it carries, its
-number, the last characters of its title for bare names). Those documents and
-the changed ones are resolved again against all the commit's documents (of the
-former, only the mentions looked up by such a key); the others' rows are copied.
-So a document added resolves the mentions that name it, one removed unresolves
-them, and the result equals resolving everything
-(``python -m bench.citations`` checks it on LawRefBook).
+up by a key that the change affects (:func:`indexer.cite.resolve.affecting_keys`:
+the changed documents' titles, the titles they carry, their numbers, and for
+names without 《》 the ends of their titles that such a name may stop at). A
+bare name's keys depend on the titles indexed (:meth:`~indexer.cite.resolve.Resolver.bare_keys`:
+依照本条例 is looked up by ``b:本条例`` and ``u:条例``, so adding a 条例 changes
+nothing for it), and are kept per document in ``doc_keys``: the documents
+left alone with an affected key are found there, and of those only the
+mentions looked up by such a key are resolved again (and their keys written
+again) against all the commit's documents; the others' rows are copied. So a
+document added resolves the mentions that name it, one removed unresolves
+them, and the result equals resolving everything (``python -m bench.citations``
+checks it on LawRefBook). A file of another :data:`~indexer.cite.store.FORMAT`
+is written anew.
 """
 
 from __future__ import annotations
@@ -21,15 +26,16 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import quote
 
 from ..document import Paragraph
 from . import extract
-from .resolve import Doc, Resolver, doc_keys, keys_of, mention_key
-from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, LazyArticles, file_name
+from .lookup import StoredResolver
+from .resolve import Doc, Resolver, affecting_keys, mention_key
+from .store import FORMAT, INDEXES, NAME_RE, TABLES, Entry, file_format, file_name, load
 
 #: Documents read back per statement when an update resolves some of their mentions again.
 _BATCH = 500
+_LOOKUP = ", ".join("?" * 12)
 
 
 def from_whoosh(ix) -> dict[str, Entry]:
@@ -65,10 +71,10 @@ def resolve_rows(resolver: Resolver, entries: Iterable[Entry]) -> list[tuple]:
     return rows
 
 
-def resolve_all(entries: dict[str, Entry]) -> list[tuple]:
-    """Every mention of ``entries`` resolved against them."""
+def resolve_all(entries: dict[str, Entry]) -> tuple[Resolver, list[tuple]]:
+    """A resolver of ``entries`` and every mention of them resolved by it."""
     resolver = Resolver(e.doc for e in entries.values())
-    return resolve_rows(resolver, (entries[d] for d in sorted(entries)))
+    return resolver, resolve_rows(resolver, (entries[d] for d in sorted(entries)))
 
 
 def _finish(db: sqlite3.Connection, tmp: Path, path: Path, documents: int) -> None:
@@ -89,15 +95,23 @@ def _temporary(path: Path) -> Path:
     return tmp
 
 
+def _key_rows(doc_id: str, keys: Iterable[str]) -> list[tuple[str, str]]:
+    return [(k, doc_id) for k in keys]
+
+
 def write(path: Path, entries: dict[str, Entry]) -> None:
     """Resolve every mention of ``entries`` and write the file at ``path`` (atomically)."""
-    rows = resolve_all(entries)
+    resolver, rows = resolve_all(entries)
+    keys = {d: entries[d].keys(resolver) for d in sorted(entries)}
     tmp = _temporary(path)
     db = sqlite3.connect(tmp)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + TABLES)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [entries[d].row() for d in sorted(entries)])
+                       [entries[d].row(keys[d]) for d in keys])
+        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})", [entries[d].lookup_row() for d in keys])
+        db.executemany("INSERT INTO doc_keys VALUES (?, ?)",
+                       sorted(r for d in keys for r in _key_rows(d, keys[d])))
         db.executemany("INSERT INTO cites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         db.executescript(INDEXES)
     except BaseException:
@@ -106,63 +120,75 @@ def write(path: Path, entries: dict[str, Entry]) -> None:
     _finish(db, tmp, path, len(entries))
 
 
-def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Iterable[str]) -> None:
+def _in_batches(db: sqlite3.Connection, sql: str, values: list, args: tuple = ()):
+    """The rows of ``sql`` with ``{}`` replaced by ``?`` for each of ``values``, a batch at a time."""
+    for at in range(0, len(values), _BATCH):
+        batch = values[at:at + _BATCH]
+        yield from db.execute(sql.format(", ".join("?" * len(batch))), (*args, *batch))
+
+
+def update(previous: Path, path: Path, changed: dict[str, Entry], removed: Iterable[str]
+           ) -> list[str]:
     """The file of the next commit at ``path``: ``previous`` with the documents
     ``changed`` (added or replaced) and ``removed``, and the mentions they may
-    change resolved again (see the module's docstring)."""
-    source = sqlite3.connect(f"file:{quote(str(previous))}?mode=ro", uri=True)
-    try:
-        rows = source.execute(
-            "SELECT doc_id, title, doc_number, date, issuer, articles, keys FROM docs").fetchall()
-    finally:
-        source.close()
-    docs = {r[0]: Doc(*r[:5], articles=LazyArticles(r[5])) for r in rows}
-    keys = {r[0]: set(r[6].split()) for r in rows}
-    gone = set(removed) | set(changed)
-    affecting: set[str] = set()
-    for doc_id in gone:
-        if doc_id in docs:
-            affecting |= doc_keys(docs.pop(doc_id))
-    for doc_id, entry in changed.items():
-        docs[doc_id] = entry.doc
-        affecting |= doc_keys(entry.doc)
-    affected = sorted(d for d, k in keys.items() if d not in gone and k & affecting)
-    resolver = Resolver(docs.values())
+    change resolved again (see the module's docstring). Returns the documents left
+    alone whose mentions were resolved again (some of them)."""
     tmp = _temporary(path)
     shutil.copyfile(previous, tmp)
     db = sqlite3.connect(tmp)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        # Of a document left alone, only the mentions looked up by an affecting key
-        # are resolved again (with any other mention whose row has the same place).
-        def affecting_only(raw: list[list]) -> list[list]:
-            # [paragraph, start, end, kind, text, title, number, …]
-            redo = {(m[0], m[2]) for m in raw if keys_of(m[3], m[5], m[6]) & affecting}
-            return [m for m in raw if (m[0], m[2]) in redo]
-
-        again, places = [], []
-        for at in range(0, len(affected), _BATCH):
-            batch = affected[at:at + _BATCH]
-            found = db.execute(
-                "SELECT doc_id, title, doc_number, date, issuer, mentions, articles FROM docs "
-                f"WHERE doc_id IN ({', '.join('?' * len(batch))}) ORDER BY doc_id", batch)
-            for row in found:
-                entry = Entry.stored(row, affecting_only)
-                again.append(entry)
-                places += sorted({(entry.doc.doc_id, m.paragraph, m.end) for m in entry.mentions})
+        gone = set(removed) | set(changed)
+        before = [Doc(*r) for r in _in_batches(
+            db, "SELECT doc_id, title, doc_number, date, issuer FROM lookup WHERE doc_id IN ({}) "
+            "ORDER BY doc_id", sorted(gone))]
+        db.executemany("DELETE FROM lookup WHERE doc_id = ?", [(d,) for d in sorted(gone)])
+        db.executemany(f"INSERT INTO lookup VALUES ({_LOOKUP})",
+                       [changed[d].lookup_row() for d in sorted(changed)])
+        resolver = StoredResolver(db, {d: e.doc for d, e in changed.items()})
+        affecting = sorted(affecting_keys(resolver, before, [e.doc for e in changed.values()]))
+        found = _in_batches(db, "SELECT DISTINCT doc_id FROM doc_keys WHERE key IN ({})", affecting)
+        affected = sorted({d for (d,) in found} - gone)
+        wanted = set(affecting)
+        again, places, old_keys, new_keys = [], [], {}, {}
+        for row in _in_batches(db, "SELECT doc_id, title, doc_number, date, issuer, mentions, "
+                               "articles, keys FROM docs WHERE doc_id IN ({}) ORDER BY doc_id",
+                               affected):
+            entry = Entry.stored(row[:7])
+            doc_id = entry.doc.doc_id
+            old_keys[doc_id], new_keys[doc_id] = row[7].split(), entry.keys(resolver)
+            # Of a document left alone, only the mentions looked up by an affected key
+            # are resolved again (with any other mention whose row has the same place).
+            redo = {(m.paragraph, m.end) for m in entry.mentions
+                    if not wanted.isdisjoint(resolver.mention_keys(m))}
+            entry.mentions = [m for m in entry.mentions if (m.paragraph, m.end) in redo]
+            again.append(entry)
+            places += sorted((doc_id, p, e) for p, e in redo)
+        gone_keys = {r[0]: r[1].split() for r in _in_batches(
+            db, "SELECT doc_id, keys FROM docs WHERE doc_id IN ({})", sorted(gone))}
         again += [changed[d] for d in sorted(changed)]
         new_rows = resolve_rows(resolver, again)
+        for doc_id in sorted(changed):
+            new_keys[doc_id] = changed[doc_id].keys(resolver)
+        db.executemany("DELETE FROM doc_keys WHERE key = ? AND doc_id = ?",
+                       [(k, d) for d, ks in sorted(gone_keys.items()) for k in ks]
+                       + [(k, d) for d in affected for k in old_keys[d]])
         db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in sorted(gone)])
         db.executemany("DELETE FROM cites WHERE doc_id = ?", [(d,) for d in sorted(gone)])
         db.executemany("DELETE FROM cites WHERE doc_id = ? AND paragraph = ? AND stop = ?",
                        places)
         db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [changed[d].row() for d in sorted(changed)])
+                       [changed[d].row(new_keys[d]) for d in sorted(changed)])
+        db.executemany("UPDATE docs SET keys = ? WHERE doc_id = ?",
+                       [(" ".join(new_keys[d]), d) for d in affected])
+        db.executemany("INSERT INTO doc_keys VALUES (?, ?)",
+                       [r for d in sorted(new_keys) for r in _key_rows(d, new_keys[d])])
         db.executemany("INSERT INTO cites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
     except BaseException:
         db.close()
         raise
-    _finish(db, tmp, path, len(docs))
+    _finish(db, tmp, path, db.execute("SELECT COUNT(*) FROM lookup").fetchone()[0])
+    return affected
 
 
 def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, tuple[str, str]]],
@@ -178,10 +204,13 @@ def before_commit(ix, generation: int, extracted: dict[str, tuple[dict, tuple[st
     previous = folder / file_name(generation - 1)
     path = folder / file_name(generation)
     changed = {d: Entry.make(d, meta, *data) for d, (meta, data) in extracted.items()}
-    if previous.exists():
+    if previous.exists() and file_format(previous) == FORMAT:
         update(previous, path, changed, removed)
         return
-    entries = from_whoosh(ix) if ix.doc_count() else {}
+    if previous.exists():
+        entries = load(previous)
+    else:
+        entries = from_whoosh(ix) if ix.doc_count() else {}
     for doc_id in removed:
         entries.pop(doc_id, None)
     entries.update(changed)
