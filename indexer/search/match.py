@@ -49,8 +49,12 @@ class Occ:
     @property
     def weighted(self) -> np.ndarray:
         """Term frequency with each occurrence weighted by how it meets the words."""
-        tf = self.whole + W_INSIDE * self.inside + W_ACROSS * self.across
-        return tf if self.discount is None else tf - self.discount
+        return self.weighted_at(slice(None))
+
+    def weighted_at(self, at) -> np.ndarray:
+        """:attr:`weighted` of the rows ``at`` (indices into :attr:`rows`)."""
+        tf = self.whole[at] + W_INSIDE * self.inside[at] + W_ACROSS * self.across[at]
+        return tf if self.discount is None else tf - self.discount[at]
 
     @property
     def strong(self) -> np.ndarray:

@@ -419,7 +419,7 @@ class Ranker:
                     slots: match.Slots, norm: np.ndarray, in_title: np.ndarray | None,
                     in_heading: np.ndarray) -> None:
         weight = self.word_idf[k] * word.qtf
-        tf = occ.weighted[slots.src]
+        tf = occ.weighted_at(slots.src)
         self._add(res, "word", word.text, slots.at, self._bm25(tf, weight, norm[slots.at]))
         res.detail[word.text] = (slots, occ)
         if in_title is not None:
