@@ -467,8 +467,10 @@ def serve_cmd(index_dir, host, port, threads):
 
     from webui import create_app
 
+    from .runtime import limit_malloc_arenas
     from .store import IncompatibleIndex, check_compatible, read_meta
 
+    limit_malloc_arenas()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log = logging.getLogger("policy_search")
     target = _index_dir(index_dir)
