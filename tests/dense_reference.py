@@ -121,10 +121,10 @@ def reference(snap, query: str, issuer: str | None = None, date_from: str | None
         all_words = np.ones(size, dtype=np.bool_)
         for found in found_words:
             all_words &= found
-        for k, (word, (_, tf, _, _)) in enumerate(zip(plan.words, words, strict=True)):
+        for k, (word, (_, tf, has, _)) in enumerate(zip(plan.words, words, strict=True)):
             weight = word_idf[k] * word.qtf
             score += bm25(tf, weight)
-            score += np.where(title_docs[k][doc_rank], R.TITLE_W * weight, 0.0)
+            score += np.where(title_docs[k][doc_rank] & ~has, R.TITLE_W * weight, 0.0)
             score += np.where(in_heading[k] & ~title_docs[k][doc_rank], R.HEADING_W * weight, 0.0)
         for t, term in enumerate(plan.terms):
             simple = (len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle

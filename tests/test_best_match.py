@@ -137,3 +137,38 @@ def test_index_time_words_equal_query_time_words(seed_index):
                     assert stored == charindex.word_starts(text, segmenter.spans(text))
                     checked += 1
     assert checked == 115
+
+
+@pytest.fixture(scope="module")
+def title_index(tmp_path_factory):
+    """A law whose articles on 试用期 do not all repeat its name."""
+    root = tmp_path_factory.mktemp("title")
+    corpus = root / "c"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "# 中华人民共和国劳动合同法\n\n"
+        "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。\n\n"
+        "第二十条 劳动者在试用期的工资不得低于本单位相同岗位最低档工资。\n",
+        encoding="utf-8")
+    (corpus / "b.md").write_text(
+        "# 某某条例\n\n第一条 试用期内用人单位应当为劳动者缴纳社会保险。\n", encoding="utf-8")
+    indexer.reindex([corpus], root / "ix")
+    with indexer.open_index(root / "ix") as ix:
+        yield ix
+
+
+def test_title_stands_in_only_for_a_word_the_paragraph_lacks(title_index):
+    results = title_index.search("劳动合同 试用期", explain=True)
+    got = [(h.doc_id, h.paragraph, h.explain["score"],
+            [(p["kind"], p["text"], p["score"]) for p in h.explain["parts"]])
+           for h in results.hits]
+    # Only 第二十条 lacks 劳动合同: the title's part (TITLE_W times the word's IDF) is its
+    # alone; 第十九条 and the title line score the word by their own occurrences.
+    assert got == [
+        ("a.md", 2, 3.7076, [("word", "劳动合同", 1.1304), ("word", "试用期", 0.4395),
+                             ("document", "", 1.3962), ("authority", "法律", 0.7415)]),
+        ("a.md", 3, 3.1701, [("title", "劳动合同", 0.6931), ("word", "试用期", 0.4467),
+                             ("document", "", 1.3962), ("authority", "法律", 0.634)]),
+        ("a.md", 1, 2.1577, [("word", "劳动合同", 0.33), ("document", "", 1.3962),
+                             ("authority", "法律", 0.4315)]),
+        ("b.md", 2, 0.9136, [("word", "试用期", 0.5049), ("document", "", 0.4087)])]

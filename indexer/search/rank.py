@@ -11,7 +11,8 @@ words — and, for each candidate, score components that add up to its score:
   word (as a word or inside one);
 * ``title`` / ``heading``: a word found in the document's title, or in the
   heading the paragraph stands under (劳动合同法 试用期 lifts that law's articles);
-  a heading adds nothing for a word the title has (a law's name repeated above it);
+  the title adds nothing for a word the paragraph has itself, and a heading
+  nothing for a word the title has (a law's name repeated above it);
 * ``phrase``: a free term of several words found literally as typed;
 * ``proximity``: two consecutive query words within a few characters;
 * ``whole``: the whole query (its free terms joined) found literally;
@@ -387,7 +388,11 @@ class Ranker:
         tf = slots.scatter(occ.weighted)
         self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
         res.detail[word.text] = (slots, occ)
-        self._add(res, "title", word.text, np.where(in_title, TITLE_W * weight, 0.0))
+        # The title stands in for a word the paragraph lacks (劳动合同法 试用期: the law's
+        # articles on 试用期 rarely repeat its name); where the paragraph has the word,
+        # its own occurrences score it.
+        self._add(res, "title", word.text,
+                  np.where(in_title & ~slots.mask(), TITLE_W * weight, 0.0))
         # A heading that repeats the title (a law's name above its text) adds nothing new.
         self._add(res, "heading", word.text,
                   np.where(in_heading & ~in_title, HEADING_W * weight, 0.0))
