@@ -141,6 +141,13 @@ def reference(snap, query: str, issuer: str | None = None, date_from: str | None
                                len(plan.words[k].needle) + R.PROXIMITY_WINDOW)
             bonus = R.PROXIMITY_W * min(word_idf[k], word_idf[k + 1])
             score += np.where(_dense(size, close, dtype=np.bool_), bonus, 0.0)
+        for k, word in enumerate(plan.words):
+            if len(word.needle) < 2 or word.whole_numbers:
+                continue
+            defines = np.zeros(size, dtype=np.bool_)
+            for form in R.DEFINITION_FORMS:
+                defines |= part.term_frequencies(units(form.format(word.needle))) > 0
+            score += np.where(defines, R.DEFINITION_W * word_idf[k] * word.qtf, 0.0)
         if plan.whole:
             whole = part.term_frequencies(units(plan.whole)) > 0
             score += np.where(whole, R.WHOLE_W * sum(word_idf), 0.0)

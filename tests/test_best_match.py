@@ -172,3 +172,30 @@ def test_title_stands_in_only_for_a_word_the_paragraph_lacks(title_index):
         ("a.md", 1, 2.1577, [("word", "劳动合同", 0.33), ("document", "", 1.3962),
                              ("authority", "法律", 0.4315)]),
         ("b.md", 2, 0.9136, [("word", "试用期", 0.5049), ("document", "", 0.4087)])]
+
+
+@pytest.fixture(scope="module")
+def definition_index(tmp_path_factory):
+    """Three paragraphs that use 商标的使用; the second defines it."""
+    root = tmp_path_factory.mktemp("definition")
+    corpus = root / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "商标的使用应当遵守诚实信用原则。\n"
+        "本法所称商标的使用，是指将商标用于商品上，用于识别商品来源的行为。\n"
+        "商标的使用许可应当备案，商标的使用不得欺骗公众。\n", encoding="utf-8")
+    indexer.reindex([corpus], root / "ix")
+    with indexer.open_index(root / "ix") as ix:
+        yield ix
+
+
+def test_a_paragraph_that_defines_a_word_is_about_it(definition_index):
+    results = definition_index.search("商标", explain=True)
+    got = [(h.paragraph, [(p["kind"], p["text"], p["score"]) for p in h.explain["parts"]])
+           for h in results.hits]
+    # 本法所称商标…，是指: the definition adds the word's IDF (DEFINITION_W 1.0) and
+    # lifts it above the paragraph that says 商标 twice more.
+    assert got == [(2, [("word", "商标", 0.1669), ("definition", "商标", 0.1335),
+                        ("document", "", 0.4947)]),
+                   (3, [("word", "商标", 0.1843), ("document", "", 0.4947)]),
+                   (1, [("word", "商标", 0.1553), ("document", "", 0.4947)])]

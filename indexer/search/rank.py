@@ -16,6 +16,8 @@ words — and, for each candidate, score components that add up to its score:
 * ``phrase``: a free term of several words found literally as typed;
 * ``proximity``: two consecutive query words within a few characters;
 * ``whole``: the whole query (its free terms joined) found literally;
+* ``definition``: the paragraph defines a query word as statutes do (本法所称X，
+  是指……; X是指……): DEFINITION_W times the word's IDF;
 * ``phrase`` for quoted phrases, ``any`` for ``OR`` groups, ``word:`` for whole
   words: BM25 of the required clause.
 
@@ -56,6 +58,10 @@ PROXIMITY_W = 0.5
 PROXIMITY_WINDOW = 8
 #: Share of all the words' IDF added when the whole query occurs as typed.
 WHOLE_W = 1.0
+#: Share of a word's IDF added to a paragraph that defines it.
+DEFINITION_W = 1.0
+#: How statutes define a term (立法技术规范: 本法所称X，是指……; X是指……).
+DEFINITION_FORMS = ("所称{}", "{}是指", "{}，是指")
 #: Boost of a document whose number the query names.
 NUMBER_BOOST = 3.0
 
@@ -351,6 +357,7 @@ class Ranker:
                 self._add(res, "phrase", term.text,
                           self._bm25(slots.scatter(tf), self.term_idf.get(t, 0.0), part, cand))
         self._proximity(res, part, occs)
+        self._definitions(res, part)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
             bonus = WHOLE_W * sum(self.word_idf)
@@ -396,6 +403,21 @@ class Ranker:
         # A heading that repeats the title (a law's name above its text) adds nothing new.
         self._add(res, "heading", word.text,
                   np.where(in_heading & ~in_title, HEADING_W * weight, 0.0))
+
+    def _definitions(self, res: PartResult, part) -> None:
+        """A paragraph that defines a word of the query (本法所称X，是指……) is about it."""
+        if not DEFINITION_W:
+            return
+        for k, word in enumerate(self.plan.words):
+            if len(word.needle) < 2 or word.whole_numbers:
+                continue
+            rows = match.union([self.literal(part, units(form.format(word.needle)), False)[0]
+                                for form in DEFINITION_FORMS], part.rows)
+            if not len(rows):
+                continue
+            bonus = DEFINITION_W * self.word_idf[k] * word.qtf
+            self._add(res, "definition", word.text,
+                      np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
 
     def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         words = self.plan.words
