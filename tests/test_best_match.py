@@ -79,6 +79,10 @@ def test_stop_words_and_question_words_are_left_out():
     assert [(w.text, w.whole_numbers) for w in plan.words] == [
         ("国办发〔2024〕38号", True), ("医疗保险", False)]
     assert {"的", "了", "吗", "呢", "怎么", "如何", "什么", "哪些", "是否", "可以", "谁"} <= stops
+    # Punctuation left alone after a quoted part is no term beside the words; alone, it is.
+    plan = make_plan(parse("如何通过居住权制度实现“以房养老”？"), segmenter, stops)
+    assert [(t.text, t.words) for t in plan.terms] == [("如何通过居住权制度实现", [0, 1, 2, 3])]
+    assert [t.text for t in make_plan(parse("？"), segmenter, stops).terms] == ["？"]
 
 
 def test_user_stop_words(tmp_path):
