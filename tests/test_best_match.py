@@ -66,6 +66,19 @@ def test_explain_parts_add_up_to_the_score(words_index):
     assert (hit.explain["terms_found"], hit.explain["all_words"]) == (0, True)
 
 
+def test_a_repeated_word_counts_once(title_index):
+    # The plan records that 劳动合同 comes twice; the score does not weigh it twice.
+    query = "劳动合同的试用期，劳动合同"
+    assert [(w.text, w.qtf) for w in title_index._snap.plan(query)[1].words] == [
+        ("劳动合同", 2), ("试用期", 1)]
+    twice = title_index.search(query)
+    once = title_index.search("劳动合同的试用期")
+    assert [(h.doc_id, h.paragraph, h.score) for h in twice.hits] == [
+        ("a.md", 2, 3.7076), ("a.md", 3, 3.1701), ("a.md", 1, 2.1577), ("b.md", 2, 0.9136)]
+    assert [(h.doc_id, h.paragraph, h.score) for h in once.hits] == [
+        (h.doc_id, h.paragraph, h.score) for h in twice.hits]
+
+
 def test_stop_words_and_question_words_are_left_out():
     segmenter = Segmenter()
     stops = load_stopwords()

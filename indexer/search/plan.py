@@ -64,7 +64,7 @@ class Word:
     text: str  # folded, as segmented
     needle: str  # its units
     whole_numbers: bool
-    qtf: int = 1  # how often the query has it
+    qtf: int = 1  # how often the query has it (the word counts once in the score)
     #: other needles that count as this word: equivalent names, number forms, the legal
     #: terms of a lay word (expand.py)
     alternatives: tuple[str, ...] = ()

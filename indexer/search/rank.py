@@ -391,7 +391,9 @@ class Ranker:
     def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
                     slots: match.Slots, in_title: np.ndarray, in_heading: np.ndarray) -> None:
         cand, part = res.rows, res.view.part
-        weight = self.word_idf[k] * word.qtf
+        # A word the query repeats counts once: a question repeats its words for the
+        # phrasing (土地…土地…), not for their weight.
+        weight = self.word_idf[k]
         tf = slots.scatter(occ.weighted)
         self._add(res, "word", word.text, self._bm25(tf, weight, part, cand))
         res.detail[word.text] = (slots, occ)
@@ -415,7 +417,7 @@ class Ranker:
                                 for form in DEFINITION_FORMS], part.rows)
             if not len(rows):
                 continue
-            bonus = DEFINITION_W * self.word_idf[k] * word.qtf
+            bonus = DEFINITION_W * self.word_idf[k]
             self._add(res, "definition", word.text,
                       np.where(match.Slots(res.rows, rows).mask(), bonus, 0.0))
 
