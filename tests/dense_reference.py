@@ -121,10 +121,10 @@ def reference(snap, query: str, issuer: str | None = None, date_from: str | None
         all_words = np.ones(size, dtype=np.bool_)
         for found in found_words:
             all_words &= found
-        for k, (word, (_, tf, _, _)) in enumerate(zip(plan.words, words, strict=True)):
-            weight = word_idf[k] * word.qtf
+        for k, (_, tf, has, _) in enumerate(words):
+            weight = word_idf[k]
             score += bm25(tf, weight)
-            score += np.where(title_docs[k][doc_rank], R.TITLE_W * weight, 0.0)
+            score += np.where(title_docs[k][doc_rank] & ~has, R.TITLE_W * weight, 0.0)
             score += np.where(in_heading[k] & ~title_docs[k][doc_rank], R.HEADING_W * weight, 0.0)
         for t, term in enumerate(plan.terms):
             simple = (len(term.words) == 1 and plan.words[term.words[0]].needle == term.needle
@@ -141,6 +141,13 @@ def reference(snap, query: str, issuer: str | None = None, date_from: str | None
                                len(plan.words[k].needle) + R.PROXIMITY_WINDOW)
             bonus = R.PROXIMITY_W * min(word_idf[k], word_idf[k + 1])
             score += np.where(_dense(size, close, dtype=np.bool_), bonus, 0.0)
+        for k, word in enumerate(plan.words):
+            if len(word.needle) < 2 or word.whole_numbers:
+                continue
+            defines = np.zeros(size, dtype=np.bool_)
+            for form in R.DEFINITION_FORMS:
+                defines |= part.term_frequencies(units(form.format(word.needle))) > 0
+            score += np.where(defines, R.DEFINITION_W * word_idf[k], 0.0)
         if plan.whole:
             whole = part.term_frequencies(units(plan.whole)) > 0
             score += np.where(whole, R.WHOLE_W * sum(word_idf), 0.0)

@@ -66,6 +66,19 @@ def test_explain_parts_add_up_to_the_score(words_index):
     assert (hit.explain["terms_found"], hit.explain["all_words"]) == (0, True)
 
 
+def test_a_repeated_word_counts_once(title_index):
+    # The plan records that 劳动合同 comes twice; the score does not weigh it twice.
+    query = "劳动合同的试用期，劳动合同"
+    assert [(w.text, w.qtf) for w in title_index._snap.plan(query)[1].words] == [
+        ("劳动合同", 2), ("试用期", 1)]
+    twice = title_index.search(query)
+    once = title_index.search("劳动合同的试用期")
+    assert [(h.doc_id, h.paragraph, h.score) for h in twice.hits] == [
+        ("a.md", 2, 3.7076), ("a.md", 3, 3.1701), ("a.md", 1, 2.1577), ("b.md", 2, 0.9136)]
+    assert [(h.doc_id, h.paragraph, h.score) for h in once.hits] == [
+        (h.doc_id, h.paragraph, h.score) for h in twice.hits]
+
+
 def test_stop_words_and_question_words_are_left_out():
     segmenter = Segmenter()
     stops = load_stopwords()
@@ -79,6 +92,10 @@ def test_stop_words_and_question_words_are_left_out():
     assert [(w.text, w.whole_numbers) for w in plan.words] == [
         ("国办发〔2024〕38号", True), ("医疗保险", False)]
     assert {"的", "了", "吗", "呢", "怎么", "如何", "什么", "哪些", "是否", "可以", "谁"} <= stops
+    # Punctuation left alone after a quoted part is no term beside the words; alone, it is.
+    plan = make_plan(parse("如何通过居住权制度实现“以房养老”？"), segmenter, stops)
+    assert [(t.text, t.words) for t in plan.terms] == [("如何通过居住权制度实现", [0, 1, 2, 3])]
+    assert [t.text for t in make_plan(parse("？"), segmenter, stops).terms] == ["？"]
 
 
 def test_user_stop_words(tmp_path):
@@ -137,3 +154,65 @@ def test_index_time_words_equal_query_time_words(seed_index):
                     assert stored == charindex.word_starts(text, segmenter.spans(text))
                     checked += 1
     assert checked == 115
+
+
+@pytest.fixture(scope="module")
+def title_index(tmp_path_factory):
+    """A law whose articles on 试用期 do not all repeat its name."""
+    root = tmp_path_factory.mktemp("title")
+    corpus = root / "c"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(
+        "# 中华人民共和国劳动合同法\n\n"
+        "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。\n\n"
+        "第二十条 劳动者在试用期的工资不得低于本单位相同岗位最低档工资。\n",
+        encoding="utf-8")
+    (corpus / "b.md").write_text(
+        "# 某某条例\n\n第一条 试用期内用人单位应当为劳动者缴纳社会保险。\n", encoding="utf-8")
+    indexer.reindex([corpus], root / "ix")
+    with indexer.open_index(root / "ix") as ix:
+        yield ix
+
+
+def test_title_stands_in_only_for_a_word_the_paragraph_lacks(title_index):
+    results = title_index.search("劳动合同 试用期", explain=True)
+    got = [(h.doc_id, h.paragraph, h.explain["score"],
+            [(p["kind"], p["text"], p["score"]) for p in h.explain["parts"]])
+           for h in results.hits]
+    # Only 第二十条 lacks 劳动合同: the title's part (TITLE_W times the word's IDF) is its
+    # alone; 第十九条 and the title line score the word by their own occurrences.
+    assert got == [
+        ("a.md", 2, 3.7076, [("word", "劳动合同", 1.1304), ("word", "试用期", 0.4395),
+                             ("document", "", 1.3962), ("authority", "法律", 0.7415)]),
+        ("a.md", 3, 3.1701, [("title", "劳动合同", 0.6931), ("word", "试用期", 0.4467),
+                             ("document", "", 1.3962), ("authority", "法律", 0.634)]),
+        ("a.md", 1, 2.1577, [("word", "劳动合同", 0.33), ("document", "", 1.3962),
+                             ("authority", "法律", 0.4315)]),
+        ("b.md", 2, 0.9136, [("word", "试用期", 0.5049), ("document", "", 0.4087)])]
+
+
+@pytest.fixture(scope="module")
+def definition_index(tmp_path_factory):
+    """Three paragraphs that use 商标的使用; the second defines it."""
+    root = tmp_path_factory.mktemp("definition")
+    corpus = root / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "商标的使用应当遵守诚实信用原则。\n"
+        "本法所称商标的使用，是指将商标用于商品上，用于识别商品来源的行为。\n"
+        "商标的使用许可应当备案，商标的使用不得欺骗公众。\n", encoding="utf-8")
+    indexer.reindex([corpus], root / "ix")
+    with indexer.open_index(root / "ix") as ix:
+        yield ix
+
+
+def test_a_paragraph_that_defines_a_word_is_about_it(definition_index):
+    results = definition_index.search("商标", explain=True)
+    got = [(h.paragraph, [(p["kind"], p["text"], p["score"]) for p in h.explain["parts"]])
+           for h in results.hits]
+    # 本法所称商标…，是指: the definition adds the word's IDF (DEFINITION_W 1.0) and
+    # lifts it above the paragraph that says 商标 twice more.
+    assert got == [(2, [("word", "商标", 0.1669), ("definition", "商标", 0.1335),
+                        ("document", "", 0.4947)]),
+                   (3, [("word", "商标", 0.1843), ("document", "", 0.4947)]),
+                   (1, [("word", "商标", 0.1553), ("document", "", 0.4947)])]

@@ -7,6 +7,14 @@ before cities and counties (杭州市, 延边朝鲜族自治州). Local rules of
 wording of the national rule they implement, so a question about the law would
 otherwise find the same sentence in a dozen local copies first.
 
+Above the other central documents stand the laws (法律) that the National People's
+Congress and its Standing Committee pass: the Legislation Law (立法法) puts them
+above administrative regulations, rules and local regulations, and the
+regulations, judicial interpretations and rules that implement a law repeat its
+wording too. A document is a law when its first issuer is 全国人民代表大会 (or its
+常务委员会), or, without an issuer, when its title names a law (…法, …法典, not
+…办法) and no place.
+
 Best-match ranking multiplies a paragraph's score by :data:`FACTORS` of its
 document's level, unless the query itself names a place (浙江 养老服务): then the
 researcher asks about that place and levels do not matter. Filters, counts and
@@ -17,10 +25,10 @@ from __future__ import annotations
 
 import re
 
-CENTRAL, PROVINCIAL, LOCAL = 0, 1, 2
-#: Score factor per level.
-FACTORS = (1.0, 0.8, 0.7)
-LABELS = ("中央", "省级", "市县级")
+CENTRAL, PROVINCIAL, LOCAL, LAW = 0, 1, 2, 3
+#: Score factor per level: a law one step (1 / 0.8) above the other central documents.
+FACTORS = (1.0, 0.8, 0.7, 1.25)
+LABELS = ("中央", "省级", "市县级", "法律")
 
 #: Provinces, autonomous regions, municipalities and SARs: full name first, then short.
 PROVINCES: tuple[tuple[str, str], ...] = (
@@ -46,6 +54,10 @@ _LOCAL_RE = re.compile(r"^[\u4e00-\u9fff]{2,6}?(?:自治州|自治县|自治旗|
 #: Areas named with 区 that are not administrative divisions (经济特区, 自然保护区).
 _NOT_PLACE_RE = re.compile(r"(?:特|园|社|景|城|街|保护|开发|试验|示范|自贸|林|牧|山|灾|功能|风景)区$")
 _SUFFIX_RE = re.compile(r"(?:自治州|自治县|自治旗|地区|市|州|县|区|盟|旗)$")
+#: The bodies that pass laws (全国人民代表大会 and its 常务委员会).
+_LAWMAKER_RE = re.compile(r"^(中华人民共和国)?全国人民代表大会")
+#: The name of a law: …法 (not …办法), …法典, a law's amendment (…法修正案).
+_LAW_TITLE_RE = re.compile(r"(?:(?<!办)法|法典)(?:修正案(?:[（(][一二三四五六七八九十]+[）)])?)?$")
 #: The same anywhere in a query, as a whole word of it.
 _PLACE_WORD_RE = re.compile(r"[\u4e00-\u9fff]{2,6}(?:自治州|自治县|省|自治区|市|县)$")
 
@@ -55,8 +67,10 @@ def classify(issuer: str | None, title: str | None) -> tuple[int, tuple[str, ...
     the places that name begins with, in full and short (浙江省, 浙江, 杭州市, 杭州)."""
     name = (issuer or "").split()[0] if (issuer or "").strip() else (title or "")
     name = name.strip()
-    if not name or _CENTRAL_RE.match(name):
+    if not name:
         return CENTRAL, ()
+    if _CENTRAL_RE.match(name):
+        return _central(name, issuer), ()
     province = _PROVINCE_RE.match(name)
     if province:
         full = next(f for f, short in PROVINCES if province.group() in (f, short))
@@ -68,11 +82,19 @@ def classify(issuer: str | None, title: str | None) -> tuple[int, tuple[str, ...
         local = _local(rest)
         return (LOCAL, places + local) if local else (PROVINCIAL, places)
     local = _local(name)
-    return (LOCAL, local) if local else (CENTRAL, ())
+    return (LOCAL, local) if local else (_central(name, issuer), ())
+
+
+def _central(name: str, issuer: str | None) -> int:
+    """:data:`LAW` for a law (by its issuer, else its title), else :data:`CENTRAL`."""
+    if (issuer or "").strip():
+        return LAW if _LAWMAKER_RE.match(name) else CENTRAL
+    return LAW if _LAW_TITLE_RE.search(name) else CENTRAL
 
 
 def level(issuer: str | None, title: str | None) -> int:
-    """The level of a document (:data:`CENTRAL`, :data:`PROVINCIAL`, :data:`LOCAL`)."""
+    """The level of a document (:data:`LAW`, :data:`CENTRAL`, :data:`PROVINCIAL`,
+    :data:`LOCAL`)."""
     return classify(issuer, title)[0]
 
 

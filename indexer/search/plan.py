@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +64,7 @@ class Word:
     text: str  # folded, as segmented
     needle: str  # its units
     whole_numbers: bool
-    qtf: int = 1  # how often the query has it
+    qtf: int = 1  # how often the query has it (the word counts once in the score)
     #: other needles that count as this word: equivalent names, number forms, the legal
     #: terms of a lay word (expand.py)
     alternatives: tuple[str, ...] = ()
@@ -219,10 +220,18 @@ def make_plan(parsed: q.ParsedQuery, segmenter: Segmenter,
         if ids or not words:
             # A term of punctuation or symbols alone is found as typed.
             plan.terms.append(FreeTerm(term.text, units(term.text), ids))
+    if plan.words:
+        # Punctuation left alone between quoted parts (实现“以房养老”？) says nothing
+        # beside the words: it would match every question in the corpus.
+        plan.terms = [t for t in plan.terms if t.words or not _punctuation(t.text)]
     if len(plan.terms) >= 2:
         plan.whole = "".join(t.text for t in plan.terms)
     _expanded_terms(plan.excluded_expanded, plan.excluded, thesaurus, former)
     return plan
+
+
+def _punctuation(text: str) -> bool:
+    return all(unicodedata.category(c)[0] in "PZ" for c in text)
 
 
 def _expanded_terms(out: dict[str, list[str]], terms, thesaurus: Thesaurus | None,

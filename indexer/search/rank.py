@@ -11,10 +11,13 @@ words — and, for each candidate, score components that add up to its score:
   word (as a word or inside one);
 * ``title`` / ``heading``: a word found in the document's title, or in the
   heading the paragraph stands under (劳动合同法 试用期 lifts that law's articles);
-  a heading adds nothing for a word the title has (a law's name repeated above it);
+  the title adds nothing for a word the paragraph has itself, and a heading
+  nothing for a word the title has (a law's name repeated above it);
 * ``phrase``: a free term of several words found literally as typed;
 * ``proximity``: two consecutive query words within a few characters;
 * ``whole``: the whole query (its free terms joined) found literally;
+* ``definition``: the paragraph defines a query word as statutes do (本法所称X，
+  是指……; X是指……): DEFINITION_W times the word's IDF;
 * ``phrase`` for quoted phrases, ``any`` for ``OR`` groups, ``word:`` for whole
   words: BM25 of the required clause.
 
@@ -55,6 +58,10 @@ PROXIMITY_W = 0.5
 PROXIMITY_WINDOW = 8
 #: Share of all the words' IDF added when the whole query occurs as typed.
 WHOLE_W = 1.0
+#: Share of a word's IDF added to a paragraph that defines it.
+DEFINITION_W = 1.0
+#: How statutes define a term (立法技术规范: 本法所称X，是指……; X是指……).
+DEFINITION_FORMS = ("所称{}", "{}是指", "{}，是指")
 #: Boost of a document whose number the query names.
 NUMBER_BOOST = 3.0
 
@@ -370,6 +377,7 @@ class Ranker:
                 self._add(res, "phrase", term.text, slots.at,
                           self._bm25(tf[slots.src], self.term_idf.get(t, 0.0), norm[slots.at]))
         self._proximity(res, part, occs)
+        self._definitions(res, part)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
             at = match.Slots(cand, rows).at
@@ -418,17 +426,38 @@ class Ranker:
     def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
                     slots: match.Slots, norm: np.ndarray, in_title: np.ndarray | None,
                     in_heading: np.ndarray) -> None:
-        weight = self.word_idf[k] * word.qtf
+        # A word the query repeats counts once: a question repeats its words for the
+        # phrasing (土地…土地…), not for their weight.
+        weight = self.word_idf[k]
         tf = occ.weighted_at(slots.src)
         self._add(res, "word", word.text, slots.at, self._bm25(tf, weight, norm[slots.at]))
         res.detail[word.text] = (slots, occ)
         if in_title is not None:
+            # The title stands in for a word the paragraph lacks (劳动合同法 试用期: the
+            # law's articles on 试用期 rarely repeat its name); where the paragraph has
+            # the word, its own occurrences score it.
             at = np.flatnonzero(in_title)
+            at = at[~match.member(at, slots.at, len(res.rows))]
             self._add(res, "title", word.text, at, np.full(len(at), TITLE_W * weight))
             # A heading that repeats the title (a law's name above its text) adds nothing new.
             in_heading = in_heading[~in_title[in_heading]]
         self._add(res, "heading", word.text, in_heading,
                   np.full(len(in_heading), HEADING_W * weight))
+
+    def _definitions(self, res: PartResult, part) -> None:
+        """A paragraph that defines a word of the query (本法所称X，是指……) is about it."""
+        if not DEFINITION_W:
+            return
+        for k, word in enumerate(self.plan.words):
+            if len(word.needle) < 2 or word.whole_numbers:
+                continue
+            rows = match.union([self.literal(part, units(form.format(word.needle)), False)[0]
+                                for form in DEFINITION_FORMS], part.rows)
+            if not len(rows):
+                continue
+            at = match.Slots(res.rows, rows).at
+            self._add(res, "definition", word.text, at,
+                      np.full(len(at), DEFINITION_W * self.word_idf[k]))
 
     def _proximity(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         words = self.plan.words
