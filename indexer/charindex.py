@@ -85,15 +85,18 @@ class Row:
     meta: dict | None = None
 
 
-def word_starts(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
+def word_starts(text: str, spans: Sequence[tuple[int, int]], folded: bool = False) -> bytes:
     """One byte per unit of ``text``: 1 where one of the word ``spans`` starts.
 
     ``spans`` are (start, end) character offsets into ``text`` (or its folded
     form, the same length); a word that begins on a dropped character (a space)
     starts at its first unit, and a word of dropped characters only starts nowhere.
+    ``folded``: ``text`` is already :func:`fold_chars`'s.
     """
-    begins = np.fromiter((s for s, e in spans if e > s), dtype=np.int64)
-    dropped = [m.span() for m in _DROP_RE.finditer(fold_chars(text))]
+    pairs = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 1] > pairs[:, 0]]
+    begins = pairs[:, 0]
+    dropped = [m.span() for m in _DROP_RE.finditer(text if folded else fold_chars(text))]
     if not dropped:
         out = np.zeros(len(text), dtype=np.uint8)
         out[begins] = 1
@@ -102,7 +105,7 @@ def word_starts(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
     for start, end in dropped:
         keep[start:end] = False
     before = np.concatenate(([0], np.cumsum(keep)))  # units before each character
-    ends = np.fromiter((e for s, e in spans if e > s), dtype=np.int64)
+    ends = pairs[:, 1]
     # A word starts at its first kept character: the unit count before its start,
     # provided the word holds a kept character at all.
     has_unit = before[ends] > before[begins]

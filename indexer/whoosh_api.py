@@ -7,10 +7,11 @@ Whoosh distributions (``whoosh-reloaded``, ``whoosh3``) stays a one-line change.
 from __future__ import annotations
 
 import whoosh
+from whoosh import columns
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocWriter
 from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -19,8 +20,27 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 VERSION = whoosh.versionstring()
 
+#: Stored fields in zlib's format at level 0 (stored, not deflated). Whoosh compresses
+#: each paragraph's fields on its own at level 3: 24 µs for 15% off some 200 bytes,
+#: about a sixth of the index writer's time; level 0 costs 2 µs, and Whoosh's reader
+#: (``zlib.decompress``) reads both.
+STORED_UNCOMPRESSED = columns.PickleColumn(columns.CompressedBytesColumn(level=0))
+
+
+class _PerDocWriter(W3PerDocWriter):
+    def _create_column(self, fieldname, column):
+        super()._create_column(fieldname,
+                               STORED_UNCOMPRESSED if fieldname == "_stored" else column)
+
+
+class FastCodec(W3Codec):
+    """Whoosh's codec with the stored fields written at zlib level 0."""
+
+    def per_document_writer(self, storage, segment):
+        return _PerDocWriter(self, storage, segment)
+
 __all__ = [
     "ID", "STORED", "VERSION", "FileStorage",
     "LockError", "PostingPool", "Schema", "SegmentReader", "SegmentWriter",
-    "Token", "Tokenizer", "W3Codec", "windex", "wq",
+    "Token", "Tokenizer", "W3Codec", "FastCodec", "windex", "wq",
 ]

@@ -27,8 +27,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import charindex
+from .normalize import fold_chars
 from .segment import Segmenter
-from .whoosh_api import PostingPool, SegmentReader, SegmentWriter, W3Codec
+from .whoosh_api import FastCodec, PostingPool, SegmentReader, SegmentWriter
 
 #: zlib level for posting blocks and stored fields (Whoosh's default is 3).
 COMPRESSION = 1
@@ -46,7 +47,7 @@ class FastSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter, also writing each new segment's character index."""
 
     def __init__(self, ix, limitmb: int = 256, segmenter: Segmenter | None = None, **kwargs):
-        kwargs.setdefault("codec", W3Codec(compression=COMPRESSION))
+        kwargs.setdefault("codec", FastCodec(compression=COMPRESSION))
         # Separate segment files, not one compound file: Whoosh reads a compound
         # file's parts into memory (BytesIO copies) in every reader it opens.
         kwargs.setdefault("compound", False)
@@ -232,7 +233,8 @@ def read_rows(storage, schema, segment, segmenter: Segmenter) -> list[charindex.
 
 def paragraph_word_starts(text: str, segmenter: Segmenter) -> bytes:
     """The word-start bytes of a paragraph for its character index row."""
-    return charindex.word_starts(text, segmenter.spans(text))
+    folded = fold_chars(text)
+    return charindex.word_starts(folded, segmenter.folded_spans(folded), folded=True)
 
 
 def open_writer(ix, limitmb: int = 256, segmenter: Segmenter | None = None) -> FastSegmentWriter:
