@@ -11,7 +11,7 @@ from whoosh import columns
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocWriter
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
 from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -33,11 +33,27 @@ class _PerDocWriter(W3PerDocWriter):
                                STORED_UNCOMPRESSED if fieldname == "_stored" else column)
 
 
+class _PerDocReader(W3PerDocReader):
+    def _cached_reader(self, fieldname, column):
+        # A column the segment lacks is remembered too (Whoosh asks the file system
+        # again each time: twice per paragraph while a segment's postings are written).
+        if fieldname not in self._readers:
+            self._readers[fieldname] = super()._cached_reader(fieldname, column)
+        return self._readers[fieldname]
+
+
 class FastCodec(W3Codec):
-    """Whoosh's codec with the stored fields written at zlib level 0."""
+    """Whoosh's codec with the stored fields written at zlib level 0, and a reader
+    that remembers a missing column.
+
+    Segments written with it name it (pickled) in the index's table of contents:
+    its module and name must stay as they are for those indexes to open."""
 
     def per_document_writer(self, storage, segment):
         return _PerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return _PerDocReader(storage, segment)
 
 __all__ = [
     "ID", "STORED", "VERSION", "FileStorage",
