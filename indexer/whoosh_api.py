@@ -10,10 +10,11 @@ import whoosh
 from whoosh import columns
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh.analysis import Token, Tokenizer
+from whoosh.analysis import IDTokenizer, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader, W3PerDocWriter
 from whoosh.fields import ID, STORED, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Existence
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import PostingPool, SegmentWriter
@@ -58,5 +59,6 @@ class FastCodec(W3Codec):
 __all__ = [
     "ID", "STORED", "VERSION", "FileStorage",
     "LockError", "PostingPool", "Schema", "SegmentReader", "SegmentWriter",
-    "Token", "Tokenizer", "W3Codec", "FastCodec", "windex", "wq",
+    "Token", "Tokenizer", "W3Codec", "FastCodec", "Existence", "IDTokenizer", "windex",
+    "wq",
 ]
