@@ -13,6 +13,8 @@ from indexer.segment import Segmenter
 from indexer.store import live_generation
 from indexer.whoosh_api import FileStorage
 
+from .conftest import open_index_of
+
 
 def ids(results):
     return [(h.doc_id[:3], h.paragraph) for h in results.hits]
@@ -159,18 +161,13 @@ def test_index_time_words_equal_query_time_words(seed_index):
 @pytest.fixture(scope="module")
 def title_index(tmp_path_factory):
     """A law whose articles on 试用期 do not all repeat its name."""
-    root = tmp_path_factory.mktemp("title")
-    corpus = root / "c"
-    corpus.mkdir()
-    (corpus / "a.md").write_text(
-        "# 中华人民共和国劳动合同法\n\n"
-        "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。\n\n"
-        "第二十条 劳动者在试用期的工资不得低于本单位相同岗位最低档工资。\n",
-        encoding="utf-8")
-    (corpus / "b.md").write_text(
-        "# 某某条例\n\n第一条 试用期内用人单位应当为劳动者缴纳社会保险。\n", encoding="utf-8")
-    indexer.reindex([corpus], root / "ix")
-    with indexer.open_index(root / "ix") as ix:
+    docs = {
+        "a.md": "# 中华人民共和国劳动合同法\n\n"
+                "第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月。\n\n"
+                "第二十条 劳动者在试用期的工资不得低于本单位相同岗位最低档工资。\n",
+        "b.md": "# 某某条例\n\n第一条 试用期内用人单位应当为劳动者缴纳社会保险。\n",
+    }
+    with open_index_of(tmp_path_factory.mktemp("title"), docs) as ix:
         yield ix
 
 
@@ -194,15 +191,10 @@ def test_title_stands_in_only_for_a_word_the_paragraph_lacks(title_index):
 @pytest.fixture(scope="module")
 def definition_index(tmp_path_factory):
     """Three paragraphs that use 商标的使用; the second defines it."""
-    root = tmp_path_factory.mktemp("definition")
-    corpus = root / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(
-        "商标的使用应当遵守诚实信用原则。\n"
-        "本法所称商标的使用，是指将商标用于商品上，用于识别商品来源的行为。\n"
-        "商标的使用许可应当备案，商标的使用不得欺骗公众。\n", encoding="utf-8")
-    indexer.reindex([corpus], root / "ix")
-    with indexer.open_index(root / "ix") as ix:
+    docs = {"a.txt": "商标的使用应当遵守诚实信用原则。\n"
+                     "本法所称商标的使用，是指将商标用于商品上，用于识别商品来源的行为。\n"
+                     "商标的使用许可应当备案，商标的使用不得欺骗公众。\n"}
+    with open_index_of(tmp_path_factory.mktemp("definition"), docs) as ix:
         yield ix
 
 

@@ -149,7 +149,7 @@ def word_occurrences(part, word) -> match.Occ:
     occ = match.aggregate(part, pos, whole, inside, across)
     if alt.any():
         tf = whole + match.W_INSIDE * inside + match.W_ACROSS * across
-        rows = np.searchsorted(occ.rows, match.rows_of(part, pos[alt]))
+        rows = np.searchsorted(occ.rows, part.row_of(pos[alt]))
         occ.discount = np.bincount(rows, weights=(1.0 - weight[alt]) * tf[alt],
                                    minlength=len(occ.rows))
     return occ
@@ -178,7 +178,7 @@ def with_alternatives(part, rows: np.ndarray, tf: np.ndarray, thesaurus: Thesaur
             continue
         pos = pos.astype(np.int64)
         pos = pos[_not_department(part, pos, needle) & _not_issuing_code(part, pos, needle)]
-        r, counts = np.unique(match.rows_of(part, pos), return_counts=True)
+        r, counts = np.unique(part.row_of(pos), return_counts=True)
         found.append((r, ALT_WEIGHT * counts))
     out = match.union([r for r, _ in found])
     total = np.zeros(len(out))

@@ -46,13 +46,9 @@ class Occ:
     #: name rather than the form typed: :mod:`indexer.search.expand`)
     discount: np.ndarray | None = None
 
-    @property
-    def weighted(self) -> np.ndarray:
-        """Term frequency with each occurrence weighted by how it meets the words."""
-        return self.weighted_at(slice(None))
-
     def weighted_at(self, at) -> np.ndarray:
-        """:attr:`weighted` of the rows ``at`` (indices into :attr:`rows`)."""
+        """Term frequency of the rows ``at`` (indices into :attr:`rows`), each
+        occurrence weighted by how it meets the words."""
         tf = self.whole[at] + W_INSIDE * self.inside[at] + W_ACROSS * self.across[at]
         return tf if self.discount is None else tf - self.discount[at]
 
@@ -65,11 +61,6 @@ class Occ:
     def empty(cls) -> Occ:
         z = np.zeros(0, dtype=np.int32)
         return cls(_EMPTY, z, z, z, _EMPTY, _EMPTY)
-
-
-def rows_of(part: Part, positions: np.ndarray) -> np.ndarray:
-    """The row of each unit position (see :meth:`Part.row_of`)."""
-    return part.row_of(positions)
 
 
 def unique(values: np.ndarray) -> np.ndarray:
@@ -123,7 +114,7 @@ def aggregate(part: Part, pos: np.ndarray, whole: np.ndarray, inside: np.ndarray
     """Classified positions (ascending) as an :class:`Occ` with per-row counts."""
     if not len(pos):
         return Occ.empty()
-    rows = rows_of(part, pos)
+    rows = part.row_of(pos)
     first, size = _runs(rows)
     last = first + size - 1
 
@@ -143,7 +134,7 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
     pos = part.positions(needle, exact)
     if not len(pos):
         return _EMPTY, np.zeros(0, dtype=np.int32)
-    rows = rows_of(part, pos)
+    rows = part.row_of(pos)
     if len(rows) * 8 > part.rows:
         # Many occurrences (a common character): counting beats sorting.
         counts = np.bincount(rows, minlength=part.rows)

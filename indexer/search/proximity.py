@@ -110,7 +110,7 @@ def rows(part: Part, near: Near, candidates: np.ndarray | None = None) -> np.nda
         whole_numbers = any(c.isdigit() for c in word)
         pos = np.sort(part.positions(word, whole_numbers).astype(np.int64))
         if candidates is not None and len(pos):
-            pos = pos[match.member(match.rows_of(part, pos), candidates)]
+            pos = pos[match.member(part.row_of(pos), candidates)]
         if not len(pos):
             return match._EMPTY
         occ.append(pos)
@@ -118,7 +118,7 @@ def rows(part: Part, near: Near, candidates: np.ndarray | None = None) -> np.nda
     ends = _sentence_ends(part) if near.sentence else None
     good = []
     for k, start in enumerate(occ):
-        row = match.rows_of(part, start)
+        row = part.row_of(start)
         ok = np.ones(len(start), dtype=np.bool_)
         last_end = start + lengths[k]
         for j, other in enumerate(occ):
@@ -127,7 +127,7 @@ def rows(part: Part, near: Near, candidates: np.ndarray | None = None) -> np.nda
             at = np.searchsorted(other, start)
             inside = at < len(other)
             pick = other[np.minimum(at, len(other) - 1)]
-            ok &= inside & (match.rows_of(part, pick) == row)
+            ok &= inside & (part.row_of(pick) == row)
             last_end = np.maximum(last_end, pick + lengths[j])
         if near.sentence:
             ok &= np.searchsorted(ends, start) == np.searchsorted(ends, last_end - 1)
