@@ -147,6 +147,53 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
     return uniq, counts.astype(np.int32)
 
 
+#: Occurrences of a word up to which :func:`framed` checks them one by one; beyond,
+#: a literal search of each framed form reads fewer positions.
+FRAMED_MAX = 4096
+
+
+def framed(part: Part, occ: Occ, needle: str, forms: list[tuple[str, str]],
+           check: bool = False) -> np.ndarray | None:
+    """Rows where ``needle`` occurs with ``before`` right before it and ``after``
+    right after it, for any ``(before, after)`` of ``forms`` (all units): the rows
+    of :func:`literal` of each ``before + needle + after``, united.
+
+    Read from ``occ``'s positions (every occurrence of ``needle``: a needle of two
+    or more units, no whole-number rule) when they are few; None when they are
+    many, where the literal searches cost less. ``check``: ``occ`` has positions
+    of other needles too (a word's alternatives), told apart by their units.
+    """
+    pos = occ.positions
+    if len(pos) > FRAMED_MAX:
+        return None
+    if not len(pos):
+        return _EMPTY
+    ids = part._ids(needle)
+    if ids is None:
+        return _EMPTY
+    text = part.units
+    last = len(text) - 1  # a separator: equal to no character
+    ok = np.ones(len(pos), dtype=np.bool_)
+    if check:
+        for k, i in enumerate(ids.tolist()):
+            ok &= text[np.minimum(pos + k, last)] == i
+    found = np.zeros(len(pos), dtype=np.bool_)
+    for before, after in forms:
+        b = part._ids(before) if before else ids[:0]
+        a = part._ids(after) if after else ids[:0]
+        if b is None or a is None:
+            continue
+        hit = ok.copy()
+        for k, i in enumerate(b.tolist()):
+            at = pos - len(b) + k
+            hit &= (at >= 0) & (text[np.maximum(at, 0)] == i)
+        for k, i in enumerate(a.tolist()):
+            hit &= text[np.minimum(pos + len(ids) + k, last)] == i
+        found |= hit
+    rows = occ.position_rows[found]
+    return rows if len(rows) < 2 else rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
+
+
 def whole_words(part: Part, needle: str) -> tuple[np.ndarray, np.ndarray]:
     """Rows where ``needle`` occurs as a word or inside one, never across words
     (``word:``), and how often."""

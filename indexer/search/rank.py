@@ -62,6 +62,7 @@ WHOLE_W = 1.0
 DEFINITION_W = 1.0
 #: How statutes define a term (立法技术规范: 本法所称X，是指……; X是指……).
 DEFINITION_FORMS = ("所称{}", "{}是指", "{}，是指")
+_DEFINITION_FRAMES = [tuple(units(side) for side in form.split("{}")) for form in DEFINITION_FORMS]
 #: Boost of a document whose number the query names.
 NUMBER_BOOST = 3.0
 
@@ -377,7 +378,7 @@ class Ranker:
                 self._add(res, "phrase", term.text, slots.at,
                           self._bm25(tf[slots.src], self.term_idf.get(t, 0.0), norm[slots.at]))
         self._proximity(res, part, occs)
-        self._definitions(res, part)
+        self._definitions(res, part, occs)
         if plan.whole:
             rows, _ = self.literal(part, units(plan.whole), False)
             at = match.Slots(cand, rows).at
@@ -444,15 +445,18 @@ class Ranker:
         self._add(res, "heading", word.text, in_heading,
                   np.full(len(in_heading), HEADING_W * weight))
 
-    def _definitions(self, res: PartResult, part) -> None:
+    def _definitions(self, res: PartResult, part, occs: list[match.Occ]) -> None:
         """A paragraph that defines a word of the query (本法所称X，是指……) is about it."""
         if not DEFINITION_W:
             return
         for k, word in enumerate(self.plan.words):
             if len(word.needle) < 2 or word.whole_numbers:
                 continue
-            rows = match.union([self.literal(part, units(form.format(word.needle)), False)[0]
-                                for form in DEFINITION_FORMS], part.rows)
+            rows = match.framed(part, occs[k], word.needle, _DEFINITION_FRAMES,
+                                check=bool(getattr(word, "alternatives", ())))
+            if rows is None:
+                rows = match.union([self.literal(part, units(form.format(word.needle)), False)[0]
+                                    for form in DEFINITION_FORMS], part.rows)
             if not len(rows):
                 continue
             at = match.Slots(res.rows, rows).at
@@ -473,6 +477,18 @@ class Ranker:
                       np.full(len(at), bonus))
 
 
+def kth_largest(values: np.ndarray, k: int) -> int:
+    """The ``k``-th largest of ``values`` (``1 <= k <= len(values)``), as
+    ``np.partition(values, len(values) - k)[len(values) - k]``.
+
+    Tiers are small non-negative integers: counted, not partitioned."""
+    low, high = int(values.min()), int(values.max())
+    if low >= 0 and high < 64:
+        at_least = np.cumsum(np.bincount(values, minlength=high + 1)[::-1])[::-1]
+        return int(np.flatnonzero(at_least >= k)[-1])
+    return int(np.partition(values, len(values) - k)[len(values) - k])
+
+
 def worth_scoring(found: list[PartResult], sort: str, keep: int,
                   documents: int) -> list[np.ndarray | None]:
     """Per part result: which candidates to score (None: all of them).
@@ -491,7 +507,7 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
     else:
         coarse = [r.tier.astype(np.int64) * 2 + r.all_words for r in found]
     every = np.concatenate(coarse)
-    kth = np.partition(every, total - keep)[total - keep]
+    kth = kth_largest(every, keep)
     if kth == every.min():
         return [None] * len(found)
     wanted = np.zeros(documents + 1, dtype=np.bool_)
