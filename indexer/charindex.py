@@ -448,6 +448,7 @@ class Part:
         self._doc_spans: np.ndarray | None = None
         self._blocks: np.ndarray | None = None
         self._doc_columns: dict[str, np.ndarray] = {}
+        self._fixed: dict[str, np.ndarray] = {}
 
     def row_of(self, pos: np.ndarray) -> np.ndarray:
         """The row of each unit position (int64; any order).
@@ -561,6 +562,14 @@ class Part:
                 # A separator follows every row, so pos + len is always inside.
                 pos = pos[~self._is_digit[self.units[pos + len(ids)]]]
         return pos
+
+    def fixed_positions(self, needle: str) -> np.ndarray:
+        """:meth:`positions` of ``needle`` (int64), kept for the next call: for the
+        few fixed needles that ranking looks for in every query (所称, 是指)."""
+        found = self._fixed.get(needle)
+        if found is None:
+            found = self._fixed[needle] = self.positions(needle).astype(np.int64)
+        return found
 
     def word_start(self, pos: np.ndarray) -> np.ndarray:
         """Whether a word starts at each unit position (separators count as starts)."""

@@ -26,46 +26,46 @@ def _literal_union(part, needle: str) -> list[int]:
     return match.union(rows, part.rows).tolist()
 
 
-def test_framed_reads_the_forms_around_each_occurrence(tmp_path):
+def test_framed_reads_the_text_around_the_frames(tmp_path):
     texts = ["本法所称劳动者，是指", "劳动者是指", "所称 劳动者", "劳动者", "称劳动者",
-             "劳动者，是", "劳动者是指劳动者", "所称劳动", "工人劳动者，是指"]
+             "劳动者，是", "劳动者是指劳动者", "所称劳动", "工人劳动者，是指", "是指所称"]
     (part,) = _index(tmp_path, texts).parts
-    occ = match.occurrences(part, "劳动者", False)
     assert FORMS == [("所称", ""), ("", "是指"), ("", ",是指")]
-    assert match.framed(part, occ, "劳动者", FORMS).tolist() == [0, 1, 2, 6, 8]
+    assert match.framed(part, "劳动者", FORMS).tolist() == [0, 1, 2, 6, 8]
     assert _literal_union(part, "劳动者") == [0, 1, 2, 6, 8]
-    # A form whose characters the part lacks finds nothing; no occurrence, no rows.
-    assert match.framed(part, occ, "劳动者", [("定义", "")]).tolist() == []
-    assert match.framed(part, match.Occ.empty(), "劳动者", FORMS).tolist() == []
+    # Both sides at once; a frame or a needle the part lacks finds nothing.
+    assert match.framed(part, "劳动者", [("所称", ",是指")]).tolist() == [0]
+    assert match.framed(part, "劳动者", [("定义", "")]).tolist() == []
+    assert match.framed(part, "雇员", FORMS).tolist() == []
+    # A needle longer than the units kept beside each frame: read in the text.
+    long = "劳动者" * 3
+    (tmp_path / "long").mkdir()
+    (part2,) = _index(tmp_path / "long", [f"所称{long}", f"{long}，是指", f"称{long}"]).parts
+    assert len(long) > match.FRAME_CONTEXT
+    assert match.framed(part2, long, FORMS).tolist() == [0, 1]
+    # The frames' positions are kept per part.
+    assert part.fixed_positions("是指").tolist() == part.positions("是指").tolist()
+    assert part.fixed_positions("是指") is part.fixed_positions("是指")
 
 
-def test_framed_leaves_many_occurrences_to_the_literal_search(tmp_path, monkeypatch):
-    (part,) = _index(tmp_path, ["劳动者是指"] * 5).parts
-    occ = match.occurrences(part, "劳动者", False)
-    monkeypatch.setattr(match, "FRAMED_MAX", 4)
-    assert match.framed(part, occ, "劳动者", FORMS) is None
-    monkeypatch.setattr(match, "FRAMED_MAX", 5)
-    assert match.framed(part, occ, "劳动者", FORMS).tolist() == [0, 1, 2, 3, 4]
-
-
-@settings(max_examples=120, deadline=None, derandomize=True)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(texts=st.lists(st.text(alphabet="所称是指劳动者，, ", max_size=16), min_size=1,
                       max_size=8),
-       needle=st.sampled_from(["劳动", "动者", "劳动者", "是指", "称劳"]),
-       other=st.sampled_from(["者是", "所称", "劳"]))
-def test_framed_equals_the_literal_searches(tmp_path_factory, texts, needle, other):
-    """The rows found around the occurrences are those of a literal search of each
-    form, with or without positions of another needle mixed in (``check``)."""
+       needle=st.sampled_from(["劳动", "动者", "劳动者", "是指", "称劳", "劳", "所称"]),
+       forms=st.sampled_from([FORMS, [("所称", ",是指")], [("称", "")], [("", "指")]]))
+def test_framed_equals_the_literal_searches(tmp_path_factory, texts, needle, forms):
+    """The rows found around the frames are those of a literal search of each form,
+    whether the needle fits in the units kept beside each frame or not."""
     (part,) = _index(tmp_path_factory.mktemp("framed"), texts).parts
-    expected = _literal_union(part, needle)
-    occ = match.occurrences(part, needle, False)
-    assert match.framed(part, occ, needle, FORMS).tolist() == expected
-    pos = np.concatenate([part.positions(needle).astype(np.int64),
-                          part.positions(units(other)).astype(np.int64)])
-    pos = np.sort(pos, kind="stable")
-    flags = np.ones(len(pos), dtype=np.bool_)
-    mixed = match.aggregate(part, pos, flags, ~flags, ~flags)
-    assert match.framed(part, mixed, needle, FORMS, check=True).tolist() == expected
+    expected = match.union([match.literal(part, units(b + needle + a), False)[0]
+                            for b, a in forms], part.rows).tolist()
+    assert match.framed(part, needle, forms).tolist() == expected
+    kept = match.FRAME_CONTEXT
+    try:
+        match.FRAME_CONTEXT = 2
+        assert match.framed(part, needle, forms).tolist() == expected
+    finally:
+        match.FRAME_CONTEXT = kept
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)
@@ -77,3 +77,24 @@ def test_kth_largest_equals_a_partition(values, data):
     k = data.draw(st.integers(1, len(values)))
     assert rank.kth_largest(arr, k) == int(np.partition(arr, len(arr) - k)[len(arr) - k])
     assert rank.kth_largest(arr, k) == sorted(values, reverse=True)[k - 1]
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(texts=st.lists(st.text(alphabet="所称是指劳动者，, ", max_size=16), min_size=1,
+                      max_size=8),
+       needle=st.sampled_from(["劳动", "动者", "劳动者", "是指", "称劳"]),
+       other=st.sampled_from(["者是", "所称", "劳"]))
+def test_framed_around_the_occurrences_is_the_same(tmp_path_factory, texts, needle, other):
+    """Read around the needle's own occurrences (few), with or without positions of
+    another needle among them (``check``), the rows are the same."""
+    (part,) = _index(tmp_path_factory.mktemp("framed-occ"), texts).parts
+    expected = _literal_union(part, needle)
+    occ = match.occurrences(part, needle, False)
+    assert len(occ.positions) <= match.FRAMED_BY_OCCURRENCE  # read around them
+    assert match.framed(part, needle, FORMS, occ).tolist() == expected
+    pos = np.sort(np.concatenate([part.positions(needle).astype(np.int64),
+                                  part.positions(units(other)).astype(np.int64)]),
+                  kind="stable")
+    flags = np.ones(len(pos), dtype=np.bool_)
+    mixed = match.aggregate(part, pos, flags, ~flags, ~flags)
+    assert match.framed(part, needle, FORMS, mixed, check=True).tolist() == expected

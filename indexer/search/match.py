@@ -147,32 +147,121 @@ def literal(part: Part, needle: str, exact: bool) -> tuple[np.ndarray, np.ndarra
     return uniq, counts.astype(np.int32)
 
 
-#: Occurrences of a word up to which :func:`framed` checks them one by one; beyond,
-#: a literal search of each framed form reads fewer positions.
-FRAMED_MAX = 4096
+#: Occurrences of a needle up to which :func:`framed` reads around them rather
+#: than around the frames.
+FRAMED_BY_OCCURRENCE = 1024
 
 
-def framed(part: Part, occ: Occ, needle: str, forms: list[tuple[str, str]],
-           check: bool = False) -> np.ndarray | None:
+def framed(part: Part, needle: str, forms: list[tuple[str, str]], occ: Occ | None = None,
+           check: bool = False) -> np.ndarray:
     """Rows where ``needle`` occurs with ``before`` right before it and ``after``
-    right after it, for any ``(before, after)`` of ``forms`` (all units): the rows
-    of :func:`literal` of each ``before + needle + after``, united.
+    right after it, for any ``(before, after)`` of ``forms`` (all units, at least
+    one of the two not empty): the rows of :func:`literal` of each
+    ``before + needle + after``, united.
 
-    Read from ``occ``'s positions (every occurrence of ``needle``: a needle of two
-    or more units, no whole-number rule) when they are few; None when they are
-    many, where the literal searches cost less. ``check``: ``occ`` has positions
-    of other needles too (a word's alternatives), told apart by their units.
+    Read around the positions of the frames (fixed text such as 所称 or 是指, kept
+    per part), or around the needle's own occurrences ``occ`` when they are fewer
+    (a needle of two or more units without the whole-number rule: every
+    occurrence; ``check``: ``occ`` has positions of other needles too, told
+    apart by their units). The cost follows the smaller of the two.
     """
-    pos = occ.positions
-    if len(pos) > FRAMED_MAX:
-        return None
-    if not len(pos):
-        return _EMPTY
     ids = part._ids(needle)
     if ids is None:
         return _EMPTY
+    if occ is not None and len(occ.positions) <= FRAMED_BY_OCCURRENCE:
+        return _framed_at(part, occ, ids, forms, check)
+    found = []
+    for before, after in forms:
+        if len(ids) > FRAME_CONTEXT or (before and after):
+            found.append(part.row_of(_framed_positions(part, ids, before, after)))
+            continue
+        keys, near, rows = _frame_table(part, before or after, bool(before), len(ids))
+        target = _pack(ids[None, :])
+        lo, hi = np.searchsorted(keys, target), np.searchsorted(keys, target, side="right")
+        if hi[0] > lo[0]:
+            at = slice(int(lo[0]), int(hi[0]))
+            found.append(rows[at][(near[at] == ids).all(axis=1)])
+    rows = np.concatenate(found) if found else _EMPTY
+    return unique(rows) if len(rows) else _EMPTY
+
+
+#: Units kept on the needle's side of each frame (:func:`_frame_context`).
+FRAME_CONTEXT = 8
+
+
+def _frame_context(part: Part, frame: str, needle_after: bool) -> tuple[np.ndarray, np.ndarray]:
+    """For each occurrence of ``frame`` in ``part``: the :data:`FRAME_CONTEXT` units
+    right after it (``needle_after``) or right before it, separators beyond the
+    part, and its row. Kept per part: a needle is then matched against a small
+    table instead of reading the text at every frame."""
+    key = ("context", frame, needle_after, FRAME_CONTEXT)
+    found = part._fixed.get(key)
+    if found is None:
+        pos = part.fixed_positions(frame)
+        text, last = part.units, len(part.units) - 1
+        first = pos + len(frame) if needle_after else pos - FRAME_CONTEXT
+        at = first[:, None] + np.arange(FRAME_CONTEXT)
+        inside = (at >= 0) & (at <= last)
+        context = np.where(inside, text[np.clip(at, 0, last)], 0)
+        found = part._fixed[key] = (context, part.row_of(pos))
+    return found
+
+
+def _pack(units: np.ndarray) -> np.ndarray:
+    """A key for each row of a 2-D array of units (equal rows, equal keys)."""
+    key = np.zeros(len(units), dtype=np.uint64)
+    for k in range(units.shape[1]):
+        key = key * np.uint64(1_000_003) + units[:, k].astype(np.uint64)
+    return key
+
+
+def _frame_table(part: Part, frame: str, needle_after: bool, length: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``length`` units on the needle's side of each occurrence of ``frame``,
+    sorted by :func:`_pack`'s key: the keys, the units and the rows. Kept per part,
+    so that a needle is found by a binary search."""
+    key = ("table", frame, needle_after, length, FRAME_CONTEXT)
+    found = part._fixed.get(key)
+    if found is None:
+        context, rows = _frame_context(part, frame, needle_after)
+        near = context[:, :length] if needle_after else context[:, FRAME_CONTEXT - length:]
+        keys = _pack(near)
+        order = np.argsort(keys, kind="stable")
+        found = part._fixed[key] = (keys[order], np.ascontiguousarray(near[order]), rows[order])
+    return found
+
+
+def _framed_positions(part: Part, ids: np.ndarray, before: str, after: str) -> np.ndarray:
+    """Where the needle ``ids`` starts with ``before`` before it and ``after`` after it,
+    read in the text around the frames."""
     text = part.units
     last = len(text) - 1  # a separator: equal to no character
+    if before:
+        at = part.fixed_positions(before) + len(before)
+    else:
+        at = part.fixed_positions(after) - len(ids)
+        at = at[at >= 0]
+    for k, i in enumerate(ids.tolist()):
+        if not len(at):
+            return at
+        at = at[text[np.minimum(at + k, last)] == i]
+    if before and after and len(at):
+        tail = part._ids(after)
+        if tail is None:
+            return at[:0]
+        for k, i in enumerate(tail.tolist()):
+            at = at[text[np.minimum(at + len(ids) + k, last)] == i]
+    return at
+
+
+def _framed_at(part: Part, occ: Occ, ids: np.ndarray, forms: list[tuple[str, str]],
+               check: bool) -> np.ndarray:
+    """:func:`framed`, read around the occurrences ``occ``."""
+    pos = occ.positions
+    if not len(pos):
+        return _EMPTY
+    text = part.units
+    last = len(text) - 1
     ok = np.ones(len(pos), dtype=np.bool_)
     if check:
         for k, i in enumerate(ids.tolist()):

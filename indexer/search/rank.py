@@ -452,11 +452,8 @@ class Ranker:
         for k, word in enumerate(self.plan.words):
             if len(word.needle) < 2 or word.whole_numbers:
                 continue
-            rows = match.framed(part, occs[k], word.needle, _DEFINITION_FRAMES,
+            rows = match.framed(part, word.needle, _DEFINITION_FRAMES, occs[k],
                                 check=bool(getattr(word, "alternatives", ())))
-            if rows is None:
-                rows = match.union([self.literal(part, units(form.format(word.needle)), False)[0]
-                                    for form in DEFINITION_FORMS], part.rows)
             if not len(rows):
                 continue
             at = match.Slots(res.rows, rows).at
