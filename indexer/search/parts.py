@@ -8,7 +8,7 @@ per-document arrays of a snapshot are indexed by).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,9 @@ import numpy as np
 from .. import charindex
 from ..charindex import CharIndex, Part
 from ..store import SearchIndexError
+
+#: The per-document columns counted as facets.
+FACETS = ("issuer", "doc_type", "year")
 
 
 @dataclass
@@ -26,6 +29,10 @@ class PartView:
     base: int  # Whoosh docnum of the part's first row
     alive: np.ndarray  # paragraphs not deleted
     doc_rank: np.ndarray  # per row: its document's place in doc_id order
+    #: per facet column: every value of the index (one list, shared by all parts) …
+    facet_values: dict[str, list[str]] = field(default_factory=dict)
+    #: … and the place in it of each of this part's codes
+    facet_codes: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:
@@ -53,8 +60,13 @@ def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:
             placed.append((part, offset + part.base, alive))
     order = sorted({d for p, _, _ in placed for d in p.tables["docs"]})
     rank = {d: i for i, d in enumerate(order)}
+    values = {name: sorted({v for part, _, _ in placed for v in part.tables[name]})
+              for name in FACETS}
+    places = {name: {v: i for i, v in enumerate(vs)} for name, vs in values.items()}
     views = []
     for part, base, alive in placed:
         by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
-        views.append(PartView(part, base, alive, by_code[part.doc]))
+        codes = {name: np.array([places[name][v] for v in part.tables[name]], dtype=np.int64)
+                 for name in FACETS}
+        views.append(PartView(part, base, alive, by_code[part.doc], values, codes))
     return views, order, opened

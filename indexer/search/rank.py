@@ -43,6 +43,7 @@ from ..charindex import units
 from ..cite import search as cite_search
 from . import expand, match
 from . import query as q
+from .parts import FACETS
 from .plan import Plan, Word
 
 # BM25 over paragraphs (lengths in characters).
@@ -528,20 +529,20 @@ def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict
         counts = np.bincount(docs[docs >= 0], minlength=len(r.view.part.tables["docs"]))
         present = np.flatnonzero(counts)
         per_doc.append((present, counts[present]))
-    for name in ("issuer", "doc_type", "year"):
-        per_value: Counter = Counter()  # column value → rows, over every part
+    for name in FACETS:
+        # Rows per value of the whole index (every part's codes placed in one table).
+        values = results[0].view.facet_values[name] if results else []
+        per_value = np.zeros(len(values))
         for r, (present, counts) in zip(results, per_doc, strict=True):
             codes = r.view.part.doc_column(name)[present]
             valid = codes >= 0
-            if not valid.any():
-                continue
-            table = r.view.part.tables[name]
-            per_code = np.bincount(codes[valid], weights=counts[valid])
-            found = np.flatnonzero(per_code)  # the values present, not the whole table
-            for code, count in zip(found.tolist(), per_code[found].tolist(), strict=True):
-                per_value[table[code]] += int(count)
+            if valid.any():
+                per_value += np.bincount(r.view.facet_codes[name][codes[valid]],
+                                         weights=counts[valid], minlength=len(values))
+        found = np.flatnonzero(per_value)
         counts: Counter = Counter()
-        for value, count in per_value.items():
+        for value, count in zip([values[i] for i in found.tolist()],
+                                per_value[found].astype(np.int64).tolist(), strict=True):
             for label in (labels(name, value) if labels else (value,)):
                 counts[label] += count
         out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
