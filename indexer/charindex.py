@@ -47,10 +47,12 @@ import numpy as np
 
 from .normalize import fold_chars
 
-#: Units per part (24 bits of position in the sort key, 19 for each character's id).
-PART_UNITS = 1 << 24
-_POS_BITS = 24
+#: Units per part (25 bits of position in the sort key, 19 for each character's id).
+PART_UNITS = 1 << 25
+_POS_BITS = 25
 _ID_BITS = 19
+#: Positions per chunk when a part's sort keys are built and read.
+_CHUNK = 1 << 22
 MAGIC = b"PSCHARS3"  # header last, written part by part
 SUFFIX = ".chars"
 _ALIGN = 64
@@ -141,24 +143,39 @@ def _core(cps: np.ndarray, starts: np.ndarray, bits: np.ndarray) -> dict[str, np
     ids = lut[cps]
     del lut
     unit_dtype = np.uint16 if len(alphabet) <= 0xFFFF else np.uint32
-    first = ids[:-1].astype(np.uint64)
-    combined = ((first << np.uint64(_ID_BITS + _POS_BITS))
-                | (ids[1:].astype(np.uint64) << np.uint64(_POS_BITS))
-                | np.arange(len(ids) - 1, dtype=np.uint64))
-    combined = combined[first != 0]
-    del first
+    # One sort key per position: (this unit, the next one, the position), built and
+    # read in chunks so that the part's only full-size temporary is the keys.
+    n = len(ids) - 1
+    combined = np.empty(n, dtype=np.uint64)
+    for s in range(0, n, _CHUNK):
+        e = min(s + _CHUNK, n)
+        c = combined[s:e]
+        c[:] = ids[s:e]
+        c <<= np.uint64(_ID_BITS)
+        c |= ids[s + 1:e + 1].astype(np.uint64)
+        c <<= np.uint64(_POS_BITS)
+        c |= np.arange(s, e, dtype=np.uint64)
     combined.sort()
-    pair = combined >> np.uint64(_POS_BITS)
-    order = (combined & np.uint64((1 << _POS_BITS) - 1)).astype(np.uint32)
-    del combined
-    if len(pair):
-        change = np.flatnonzero(pair[1:] != pair[:-1]) + 1
-        bounds = np.concatenate(([0], change, [len(pair)])).astype(np.uint32)
-        keys = pair[bounds[:-1]]
+    # Positions of a separator (id 0) have the smallest keys: skipped.
+    combined = combined[int(np.count_nonzero(ids[:-1] == 0)):]
+    m = len(combined)
+    order = np.empty(m, dtype=np.uint32)
+    changes = [np.zeros(1, dtype=np.int64)]
+    mask = np.uint64((1 << _POS_BITS) - 1)
+    for s in range(0, m, _CHUNK):
+        c = combined[s:s + _CHUNK]
+        order[s:s + len(c)] = c & mask
+        pair = c >> np.uint64(_POS_BITS)
+        if s and pair[0] != combined[s - 1] >> np.uint64(_POS_BITS):
+            changes.append(np.array([s], dtype=np.int64))
+        changes.append(np.flatnonzero(pair[1:] != pair[:-1]) + (s + 1))
+    if m:
+        bounds = np.concatenate(changes + [np.array([m])]).astype(np.uint32)
+        keys = combined[bounds[:-1]] >> np.uint64(_POS_BITS)
     else:
         bounds = np.zeros(1, dtype=np.uint32)
         keys = np.zeros(0, dtype=np.uint64)
-    del pair
+    del combined
     bits = bits.copy()
     bits[starts[1:] - 1] = 1  # separators start a word
     return {"alphabet": alphabet, "units": ids.astype(unit_dtype), "starts": starts,
