@@ -467,10 +467,10 @@ def serve_cmd(index_dir, host, port, threads):
 
     from webui import create_app
 
-    from .runtime import limit_malloc_arenas
+    from .runtime import server_memory
     from .store import IncompatibleIndex, check_compatible, read_meta
 
-    limit_malloc_arenas()
+    server_memory()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     log = logging.getLogger("policy_search")
     target = _index_dir(index_dir)
