@@ -34,7 +34,7 @@ from .whoosh_api import (
     Existence,
     FastCodec,
     IDTokenizer,
-    PostingPool,
+    MemoryPool,
     SegmentReader,
     SegmentWriter,
 )
@@ -61,6 +61,8 @@ class FastSegmentWriter(SegmentWriter):
         kwargs.setdefault("compound", False)
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self._limitmb = limitmb
+        self.pool.cleanup()  # Whoosh's pool, empty: ours instead (no run files)
+        self.pool = MemoryPool()
         self._rows: list[charindex.Row] = []
         self._units = 0
         self._segmenter = segmenter or Segmenter()
@@ -135,7 +137,7 @@ class FastSegmentWriter(SegmentWriter):
         self._finished.append(segment)
         codec, storage = self.codec, self.storage
         self.newsegment = codec.new_segment(storage, self.indexname)
-        self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=self._limitmb)
+        self.pool = MemoryPool()
         self.perdocwriter = codec.per_document_writer(storage, self.newsegment)
         self.fieldwriter = codec.field_writer(storage, self.newsegment)
         self.docnum = 0

@@ -40,3 +40,34 @@ def test_stored_fields_at_level_zero_read_back_with_whoosh_reader(tmp_path):
     with open(path, "rb") as fh:
         reader = STORED_COLUMN.reader(StructFile(fh), 0, length, 2)
         assert [reader[0], reader[1]] == [record, {"kind": "d"}]
+
+
+def test_the_memory_pool_gives_whoosh_pools_order(tmp_path):
+    """Postings come out of the in-memory pool in the order of Whoosh's own pool,
+    whatever order they went in: plain ones (the field's weight, no value) and
+    others mixed, over several fields and terms."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.whoosh_api import MemoryPool, PostingPool
+
+    rng = random.Random(7)
+    items = []
+    for docnum in range(300):
+        items.append(("kind", rng.choice([b"p", b"d"]), docnum, 1.0, b""))
+        items.append(("doc_id", f"doc{docnum // 7}".encode(), docnum, 1.0, b""))
+        if docnum % 11 == 0:
+            items.append(("doc_id", b"doc3", docnum, 2.5, b""))  # another weight
+        if docnum % 13 == 0:
+            items.append(("text", b"x", docnum, 1.0, b"\x01\x02"))  # a value
+    rng.shuffle(items)
+    storage = FileStorage(str(tmp_path)).create()
+    theirs = PostingPool(storage, None, limitmb=1)
+    ours = MemoryPool()
+    for item in items:
+        theirs.add(item)
+        ours.add(item)
+    assert list(ours.iter_postings()) == list(theirs.iter_postings())
+    assert ours.fieldnames == theirs.fieldnames == {"kind", "doc_id", "text"}
+    theirs.cleanup()
