@@ -41,6 +41,7 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -94,26 +95,28 @@ def word_starts(text: str, spans: Sequence[tuple[int, int]], folded: bool = Fals
     form, the same length); a word that begins on a dropped character (a space)
     starts at its first unit, and a word of dropped characters only starts nowhere.
     ``folded``: ``text`` is already :func:`fold_chars`'s.
+
+    Plain Python: a paragraph is some dozens of words, where NumPy's per-call cost
+    was a quarter of the indexing workers' time.
     """
-    pairs = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    pairs = pairs[pairs[:, 1] > pairs[:, 0]]
-    begins = pairs[:, 0]
-    dropped = [m.span() for m in _DROP_RE.finditer(text if folded else fold_chars(text))]
-    if not dropped:
-        out = np.zeros(len(text), dtype=np.uint8)
-        out[begins] = 1
-        return out.tobytes()
-    keep = np.ones(len(text), dtype=np.bool_)
-    for start, end in dropped:
-        keep[start:end] = False
-    before = np.concatenate(([0], np.cumsum(keep)))  # units before each character
-    ends = pairs[:, 1]
-    # A word starts at its first kept character: the unit count before its start,
-    # provided the word holds a kept character at all.
-    has_unit = before[ends] > before[begins]
-    out = np.zeros(int(before[-1]), dtype=np.uint8)
-    out[before[begins[has_unit]]] = 1
-    return out.tobytes()
+    folded_text = text if folded else fold_chars(text)
+    if _DROP_RE.search(folded_text) is None:  # every character is a unit
+        out = bytearray(len(folded_text))
+        for start, end in spans:
+            if end > start:
+                out[start] = 1
+        return bytes(out)
+    dropped = bytearray(len(folded_text))
+    for m in _DROP_RE.finditer(folded_text):
+        dropped[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    # The units before each character (and after the last).
+    before = list(accumulate((d ^ 1 for d in dropped), initial=0))
+    out = bytearray(before[-1])
+    for start, end in spans:
+        # A word starts at its first kept character, provided it holds one.
+        if end > start and before[end] > before[start]:
+            out[before[start]] = 1
+    return bytes(out)
 
 
 class _Codes:

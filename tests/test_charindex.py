@@ -186,3 +186,31 @@ def test_row_table_steps_over_many_short_rows(tmp_path):
     (part,) = ix.parts
     assert part.row_of(np.array([0, 1, 2, 33, 63, 79, 80, 81, 150])).tolist() == \
         [0, 0, 1, 16, 31, 39, 40, 40, 40]
+
+
+def _word_starts_by_numpy(text: str, spans) -> bytes:
+    """The word-start bytes computed with arrays (the definition :func:`word_starts`
+    keeps in plain Python)."""
+    folded = charindex.fold_chars(text)
+    pairs = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 1] > pairs[:, 0]]
+    keep = np.array([not charindex._DROP_RE.fullmatch(c) for c in folded], dtype=np.bool_)
+    before = np.concatenate(([0], np.cumsum(keep))).astype(np.int64)
+    has_unit = before[pairs[:, 1]] > before[pairs[:, 0]]
+    out = np.zeros(int(before[-1]), dtype=np.uint8)
+    out[before[pairs[has_unit, 0]]] = 1
+    return out.tobytes()
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(text=st.text(alphabet="稳岗返還 \t\u3000Ａ１\x07\ue000", max_size=30), data=st.data())
+def test_word_starts_equal_the_array_definition(text, data):
+    cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=12))))
+    bounds = [0, *cuts, len(text)]
+    spans = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    spans += data.draw(st.lists(st.tuples(st.integers(0, len(text)), st.integers(0, len(text))),
+                                max_size=3))
+    expected = _word_starts_by_numpy(text, spans)
+    assert charindex.word_starts(text, spans) == expected
+    assert charindex.word_starts(charindex.fold_chars(text), spans, folded=True) == expected
+    assert len(expected) == len(units(text))
