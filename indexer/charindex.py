@@ -583,6 +583,20 @@ class Part:
                 pos = pos[~self._is_digit[self.units[pos + len(ids)]]]
         return pos
 
+    def warm(self) -> None:
+        """Build what queries build on first use (the row table, the per-document
+        facet columns) and map the pages of the per-row arrays and the word-start
+        bits, which every query reads here and there: a server's first queries then
+        cost what later ones do."""
+        self.row_of(np.zeros(1, dtype=np.int64))
+        for name in ("issuer", "doc_type", "year"):
+            self.doc_column(name)
+        for name in ("starts", "is_para", "heading", "section", "n", "date", "doc", "issuer",
+                     "doc_type", "year", "wstart", "keys", "offsets"):
+            data = np.asarray(getattr(self, name))
+            if data.size:
+                int(data.reshape(-1).view(np.uint8)[::4096].sum())  # one byte per page
+
     def fixed_positions(self, needle: str) -> np.ndarray:
         """:meth:`positions` of ``needle`` (int64), kept for the next call: for the
         few fixed needles that ranking looks for in every query (所称, 是指)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -497,9 +499,21 @@ def serve_cmd(index_dir, host, port, threads):
     host = settings.resolve("host", host)
     port = settings.resolve("port", port)
     app = create_app({"INDEX_DIR": str(target)})
-    app.extensions["policy_search_index"].get()
+    index = app.extensions["policy_search_index"].get()
+    threading.Thread(target=_warm, args=(index, log), name="warm", daemon=True).start()
     log.info("serving %s on http://%s:%s/", target, host, port)
     waitress.serve(app, host=host, port=port, threads=threads, ident="policy-search")
+
+
+def _warm(index, log) -> None:
+    """Prepare the index for its first queries while the server starts answering."""
+    started = time.perf_counter()
+    try:
+        index.warm()
+    except (OSError, ValueError) as exc:  # a reindex swapped files away: queries still work
+        log.warning("warming the index failed: %s", exc)
+        return
+    log.info("index warmed in %.2f s", time.perf_counter() - started)
 
 
 def _print_document(doc: Document) -> None:

@@ -214,3 +214,15 @@ def test_word_starts_equal_the_array_definition(text, data):
     assert charindex.word_starts(text, spans) == expected
     assert charindex.word_starts(charindex.fold_chars(text), spans, folded=True) == expected
     assert len(expected) == len(units(text))
+
+
+def test_warm_builds_what_queries_build_on_first_use(tmp_path):
+    ix = build(tmp_path, [Row(False, doc_id="a"), para("稳岗返还", 1, "a", issuer="人社部"),
+                          para("就业", 2, "a", issuer="人社部")])
+    (part,) = ix.parts
+    assert part._blocks is None and part._doc_columns == {}
+    part.warm()
+    assert part._blocks is not None
+    assert sorted(part._doc_columns) == ["doc_type", "issuer", "year"]
+    assert part.row_of(np.array([0, 1, 5, 6])).tolist() == [0, 1, 1, 2]
+    assert part.doc_column("issuer").tolist() == [part.code("issuer", "人社部")]

@@ -208,3 +208,19 @@ def test_open_missing_index(tmp_path):
         indexer.open_index(tmp_path / "nothing")
     assert str(info.value) == (
         f"no index at {tmp_path / 'nothing'}; run `policy-search index` to build one")
+
+
+def test_warming_changes_no_answer(seed_index):
+    """``Index.warm`` (what ``serve`` runs once started) prepares every part; the
+    answers stay those of an index that was not warmed."""
+    import indexer as _indexer
+
+    cold = _indexer.open_index(seed_index)
+    warmed = _indexer.open_index(seed_index)
+    warmed.warm()
+    assert all(v.part._blocks is not None for v in warmed._snap._parts)
+    for query in ("稳岗返还", "就业 补贴", "人社部"):
+        a, b = cold.search(query, limit=20), warmed.search(query, limit=20)
+        assert [(h.doc_id, h.paragraph, h.score) for h in a.hits] == \
+            [(h.doc_id, h.paragraph, h.score) for h in b.hits]
+        assert (a.total, a.facets) == (b.total, b.facets)
