@@ -39,7 +39,7 @@ import mmap
 import os
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -468,7 +468,7 @@ class Part:
         self._doc_spans: np.ndarray | None = None
         self._blocks: np.ndarray | None = None
         self._doc_columns: dict[str, np.ndarray] = {}
-        self._fixed: dict[str, np.ndarray] = {}
+        self._kept: dict = {}
 
     def row_of(self, pos: np.ndarray) -> np.ndarray:
         """The row of each unit position (int64; any order).
@@ -477,12 +477,7 @@ class Part:
         a few MB per part) gives each position its row or one just before it: one
         gather and one step forward, instead of a binary search over the rows.
         """
-        blocks = self._blocks
-        if blocks is None:
-            starts = self.starts.astype(np.int64)
-            first = -(-starts // (1 << _BLOCK_BITS))  # the first block starting in each row
-            blocks = np.repeat(np.arange(self.rows, dtype=np.uint32), np.diff(first))
-            self._blocks = blocks
+        blocks = self._row_table()
         pos = np.asarray(pos, dtype=np.int64)
         rows = blocks[pos >> _BLOCK_BITS].astype(np.int64)
         starts = self.starts
@@ -495,6 +490,14 @@ class Part:
         if len(step):  # many short rows in one block: a binary search for what is left
             rows[step] = np.searchsorted(self.row_starts, pos[step], side="right") - 1
         return rows
+
+    def _row_table(self) -> np.ndarray:
+        """The row at every ``2**_BLOCK_BITS``-th unit (see :meth:`row_of`)."""
+        if self._blocks is None:
+            starts = self.starts.astype(np.int64)
+            first = -(-starts // (1 << _BLOCK_BITS))  # the first block starting in each row
+            self._blocks = np.repeat(np.arange(self.rows, dtype=np.uint32), np.diff(first))
+        return self._blocks
 
     def doc_rows(self, doc_ids) -> np.ndarray:
         """The paragraph rows of the documents ``doc_ids`` that this part holds, ascending."""
@@ -588,7 +591,7 @@ class Part:
         facet columns) and map the pages of the per-row arrays and the word-start
         bits, which every query reads here and there: a server's first queries then
         cost what later ones do."""
-        self.row_of(np.zeros(1, dtype=np.int64))
+        self._row_table()
         for name in ("issuer", "doc_type", "year"):
             self.doc_column(name)
         for name in ("starts", "is_para", "heading", "section", "n", "date", "doc", "issuer",
@@ -597,13 +600,20 @@ class Part:
             if data.size:
                 int(data.reshape(-1).view(np.uint8)[::4096].sum())  # one byte per page
 
+    def kept(self, key, build: Callable[[], object]):
+        """``build()``, computed once per part and ``key`` and kept: arrays derived
+        from the part that every query needs alike (a racing first call may build
+        twice; either result is the same)."""
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = build()
+        return found
+
     def fixed_positions(self, needle: str) -> np.ndarray:
         """:meth:`positions` of ``needle`` (int64), kept for the next call: for the
         few fixed needles that ranking looks for in every query (所称, 是指)."""
-        found = self._fixed.get(needle)
-        if found is None:
-            found = self._fixed[needle] = self.positions(needle).astype(np.int64)
-        return found
+        return self.kept(("positions", needle),
+                         lambda: self.positions(needle).astype(np.int64))
 
     def word_start(self, pos: np.ndarray) -> np.ndarray:
         """Whether a word starts at each unit position (separators count as starts)."""

@@ -60,7 +60,6 @@ class FastSegmentWriter(SegmentWriter):
         # file's parts into memory (BytesIO copies) in every reader it opens.
         kwargs.setdefault("compound", False)
         super().__init__(ix, limitmb=limitmb, **kwargs)
-        self._limitmb = limitmb
         self.pool.cleanup()  # Whoosh's pool, empty: ours instead (no run files)
         self.pool = MemoryPool()
         self._rows: list[charindex.Row] = []

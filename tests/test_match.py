@@ -37,11 +37,10 @@ def test_framed_reads_the_text_around_the_frames(tmp_path):
     assert match.framed(part, "劳动者", [("所称", ",是指")]).tolist() == [0]
     assert match.framed(part, "劳动者", [("定义", "")]).tolist() == []
     assert match.framed(part, "雇员", FORMS).tolist() == []
-    # A needle longer than the units kept beside each frame: read in the text.
+    # A long needle.
     long = "劳动者" * 3
     (tmp_path / "long").mkdir()
     (part2,) = _index(tmp_path / "long", [f"所称{long}", f"{long}，是指", f"称{long}"]).parts
-    assert len(long) > match.FRAME_CONTEXT
     assert match.framed(part2, long, FORMS).tolist() == [0, 1]
     # The frames' positions are kept per part.
     assert part.fixed_positions("是指").tolist() == part.positions("是指").tolist()
@@ -54,18 +53,11 @@ def test_framed_reads_the_text_around_the_frames(tmp_path):
        needle=st.sampled_from(["劳动", "动者", "劳动者", "是指", "称劳", "劳", "所称"]),
        forms=st.sampled_from([FORMS, [("所称", ",是指")], [("称", "")], [("", "指")]]))
 def test_framed_equals_the_literal_searches(tmp_path_factory, texts, needle, forms):
-    """The rows found around the frames are those of a literal search of each form,
-    whether the needle fits in the units kept beside each frame or not."""
+    """The rows found around the frames are those of a literal search of each form."""
     (part,) = _index(tmp_path_factory.mktemp("framed"), texts).parts
     expected = match.union([match.literal(part, units(b + needle + a), False)[0]
                             for b, a in forms], part.rows).tolist()
     assert match.framed(part, needle, forms).tolist() == expected
-    kept = match.FRAME_CONTEXT
-    try:
-        match.FRAME_CONTEXT = 2
-        assert match.framed(part, needle, forms).tolist() == expected
-    finally:
-        match.FRAME_CONTEXT = kept
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

@@ -172,39 +172,21 @@ def framed(part: Part, needle: str, forms: list[tuple[str, str]], occ: Occ | Non
         return _framed_at(part, occ, ids, forms, check)
     found = []
     for before, after in forms:
-        if len(ids) > FRAME_CONTEXT or (before and after):
-            found.append(part.row_of(_framed_positions(part, ids, before, after)))
-            continue
-        keys, near, rows = _frame_table(part, before or after, bool(before), len(ids))
+        keys, near, starts = _frame_table(part, before or after, bool(before), len(ids))
         target = _pack(ids[None, :])
-        lo, hi = np.searchsorted(keys, target), np.searchsorted(keys, target, side="right")
-        if hi[0] > lo[0]:
-            at = slice(int(lo[0]), int(hi[0]))
-            found.append(rows[at][(near[at] == ids).all(axis=1)])
-    rows = np.concatenate(found) if found else _EMPTY
-    return unique(rows) if len(rows) else _EMPTY
-
-
-#: Units kept on the needle's side of each frame (:func:`_frame_context`).
-FRAME_CONTEXT = 8
-
-
-def _frame_context(part: Part, frame: str, needle_after: bool) -> tuple[np.ndarray, np.ndarray]:
-    """For each occurrence of ``frame`` in ``part``: the :data:`FRAME_CONTEXT` units
-    right after it (``needle_after``) or right before it, separators beyond the
-    part, and its row. Kept per part: a needle is then matched against a small
-    table instead of reading the text at every frame."""
-    key = ("context", frame, needle_after, FRAME_CONTEXT)
-    found = part._fixed.get(key)
-    if found is None:
-        pos = part.fixed_positions(frame)
-        text, last = part.units, len(part.units) - 1
-        first = pos + len(frame) if needle_after else pos - FRAME_CONTEXT
-        at = first[:, None] + np.arange(FRAME_CONTEXT)
-        inside = (at >= 0) & (at <= last)
-        context = np.where(inside, text[np.clip(at, 0, last)], 0)
-        found = part._fixed[key] = (context, part.row_of(pos))
-    return found
+        lo = int(np.searchsorted(keys, target)[0])
+        hi = int(np.searchsorted(keys, target, side="right")[0])
+        at = starts[lo:hi][(near[lo:hi] == ids).all(axis=1)]
+        if before and after and len(at):  # the other side, read in the text
+            tail = part._ids(after)
+            if tail is None:
+                continue
+            text, last = part.units, len(part.units) - 1
+            for k, i in enumerate(tail.tolist()):
+                at = at[text[np.minimum(at + len(ids) + k, last)] == i]
+        found.append(at)
+    pos = np.concatenate(found) if found else _EMPTY
+    return unique(part.row_of(pos)) if len(pos) else _EMPTY
 
 
 def _pack(units: np.ndarray) -> np.ndarray:
@@ -217,41 +199,23 @@ def _pack(units: np.ndarray) -> np.ndarray:
 
 def _frame_table(part: Part, frame: str, needle_after: bool, length: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``length`` units on the needle's side of each occurrence of ``frame``,
-    sorted by :func:`_pack`'s key: the keys, the units and the rows. Kept per part,
-    so that a needle is found by a binary search."""
-    key = ("table", frame, needle_after, length, FRAME_CONTEXT)
-    found = part._fixed.get(key)
-    if found is None:
-        context, rows = _frame_context(part, frame, needle_after)
-        near = context[:, :length] if needle_after else context[:, FRAME_CONTEXT - length:]
+    """For each occurrence of ``frame`` in ``part``, the ``length`` units where a
+    needle would stand right after it (``needle_after``) or right before it
+    (separators beyond the part), sorted by :func:`_pack`'s key: the keys, the units
+    and where they start. Kept per part: a needle is then found by a binary search
+    instead of reading the text at every frame."""
+
+    def build():
+        pos = part.fixed_positions(frame)
+        starts = pos + len(frame) if needle_after else pos - length
+        at = starts[:, None] + np.arange(length)
+        text, last = part.units, len(part.units) - 1
+        near = np.where((at >= 0) & (at <= last), text[np.clip(at, 0, last)], 0)
         keys = _pack(near)
         order = np.argsort(keys, kind="stable")
-        found = part._fixed[key] = (keys[order], np.ascontiguousarray(near[order]), rows[order])
-    return found
+        return keys[order], np.ascontiguousarray(near[order]), starts[order]
 
-
-def _framed_positions(part: Part, ids: np.ndarray, before: str, after: str) -> np.ndarray:
-    """Where the needle ``ids`` starts with ``before`` before it and ``after`` after it,
-    read in the text around the frames."""
-    text = part.units
-    last = len(text) - 1  # a separator: equal to no character
-    if before:
-        at = part.fixed_positions(before) + len(before)
-    else:
-        at = part.fixed_positions(after) - len(ids)
-        at = at[at >= 0]
-    for k, i in enumerate(ids.tolist()):
-        if not len(at):
-            return at
-        at = at[text[np.minimum(at + k, last)] == i]
-    if before and after and len(at):
-        tail = part._ids(after)
-        if tail is None:
-            return at[:0]
-        for k, i in enumerate(tail.tolist()):
-            at = at[text[np.minimum(at + len(ids) + k, last)] == i]
-    return at
+    return part.kept(("frame", frame, needle_after, length), build)
 
 
 def _framed_at(part: Part, occ: Occ, ids: np.ndarray, forms: list[tuple[str, str]],
