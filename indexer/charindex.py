@@ -48,6 +48,11 @@ import numpy as np
 
 from .normalize import fold_chars
 
+try:  # compiled loops (indexer/kernels.pyx); the NumPy code below is their reference
+    from . import kernels
+except ImportError:  # pragma: no cover - a source tree nobody has built
+    kernels = None
+
 #: Units per part (25 bits of position in the sort key, 19 for each character's id).
 PART_UNITS = 1 << 25
 _POS_BITS = 25
@@ -62,6 +67,8 @@ _DROP_RE = re.compile(r"[\s\x00-\x1f\x7f\ue000-\uf8ff]+")
 _DIGITS = "0123456789"
 #: Units per entry of a part's row table (:meth:`Part.row_of`), as a power of two.
 _BLOCK_BITS = 5
+#: Needles whose character ids a part remembers (see :meth:`Part._ids`).
+_ID_CACHE = 4096
 
 
 def units(text: str) -> str:
@@ -469,6 +476,7 @@ class Part:
         self._blocks: np.ndarray | None = None
         self._doc_columns: dict[str, np.ndarray] = {}
         self._kept: dict = {}
+        self._id_cache: dict[str, np.ndarray | None] = {}
 
     def row_of(self, pos: np.ndarray) -> np.ndarray:
         """The row of each unit position (int64; any order).
@@ -478,7 +486,13 @@ class Part:
         gather and one step forward, instead of a binary search over the rows.
         """
         blocks = self._row_table()
-        pos = np.asarray(pos, dtype=np.int64)
+        pos = np.ascontiguousarray(pos, dtype=np.int64)
+        if kernels is not None and self.starts.dtype == np.int64:
+            return kernels.row_of(pos, self.starts, blocks, _BLOCK_BITS)
+        return self._row_of(pos, blocks)
+
+    def _row_of(self, pos: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+        """:meth:`row_of` in NumPy: one gather, up to three steps, a binary search."""
         rows = blocks[pos >> _BLOCK_BITS].astype(np.int64)
         starts = self.starts
         step = np.flatnonzero(starts[rows + 1] <= pos)
@@ -536,11 +550,22 @@ class Part:
         return self._codes[table].get(value, -2)
 
     def _ids(self, needle: str) -> np.ndarray | None:
+        """The character ids of ``needle`` (read-only), None if one is not in this
+        part; remembered, as a query asks for the same needles in several steps."""
+        found = self._id_cache.get(needle, False)
+        if found is not False:
+            return found
         cps = np.frombuffer(needle.encode("utf-32-le"), dtype=np.uint32)
         idx = np.searchsorted(self.alphabet, cps)
         if (idx >= len(self.alphabet)).any() or (self.alphabet[idx] != cps).any():
-            return None
-        return idx.astype(np.int64)
+            found = None
+        else:
+            found = idx.astype(np.int64)
+            found.flags.writeable = False
+        if len(self._id_cache) >= _ID_CACHE:
+            self._id_cache.clear()
+        self._id_cache[needle] = found
+        return found
 
     def positions(self, needle: str, whole_numbers: bool = False) -> np.ndarray:
         """Unit positions where ``needle`` (already :func:`units`) starts, in this part.

@@ -169,6 +169,7 @@ def test_rows_and_word_boundaries_of_positions(tmp_path_factory, rows):
     expected = np.searchsorted(part.starts, every, side="right") - 1
     assert part.row_of(every).tolist() == expected.tolist()
     assert part.row_of(every[::-1]).tolist() == expected[::-1].tolist()
+    assert part._row_of(every[::-1], part._row_table()).tolist() == expected[::-1].tolist()
     for length in (1, 2, 3, 8, 9):
         pos = every[every + length < int(part.starts[-1])]
         start, inner, end = part.boundaries(pos, length)
@@ -178,6 +179,36 @@ def test_rows_and_word_boundaries_of_positions(tmp_path_factory, rows):
         for k in range(1, length):
             between |= part.word_start(pos + k)
         assert inner.tolist() == between.tolist()
+
+
+def test_the_compiled_loops_are_built():
+    """``pip install`` builds indexer/kernels.pyx; without it every query takes the
+    slower NumPy path."""
+    assert charindex.kernels is not None
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返还就业", max_size=60),
+                               st.integers(0, 2**31)), min_size=1, max_size=10),
+       needle=st.text(alphabet="稳岗返还就业", min_size=2, max_size=10))
+def test_occurrences_equal_their_numpy_reference(tmp_path_factory, rows, needle):
+    """The compiled pass of :func:`match.occurrences` gives what classifying the
+    positions and counting them per row with arrays gives (needles long and short,
+    random word boundaries)."""
+    from indexer.search import match
+
+    built = []
+    for i, (text, seed) in enumerate(rows):
+        bits = np.random.default_rng(seed).integers(0, 2, len(text)).astype(np.uint8)
+        built.append(Row(True, text, i, 0, "d", "", "", "", wstart=bits.tobytes()))
+    (part,) = build(tmp_path_factory.mktemp("occ"), built).parts
+    got = match.occurrences(part, needle, False)
+    ref = match.aggregate(part, *match.classify(part, needle, False))
+    for name in ("rows", "whole", "inside", "across", "positions", "position_rows"):
+        assert getattr(got, name).tolist() == getattr(ref, name).tolist(), name
+        assert getattr(got, name).dtype == getattr(ref, name).dtype, name
+    texts = [t for t, _ in rows]
+    assert got.rows.tolist() == [i for i, t in enumerate(texts) if needle in t]
 
 
 def test_row_table_steps_over_many_short_rows(tmp_path):

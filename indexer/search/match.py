@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..charindex import Part
+from ..charindex import _BLOCK_BITS, Part, kernels
 
 #: Weight of an occurrence inside a word, and across a word boundary, relative
 #: to a whole-word occurrence.
@@ -105,6 +105,14 @@ def classify(part: Part, needle: str, whole_numbers: bool
 
 def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
     """Every occurrence of ``needle`` (already units) in ``part``, classified."""
+    if kernels is not None and len(needle) > 1 and part.starts.dtype == np.int64:
+        pos = part.positions(needle, whole_numbers)
+        if not len(pos):
+            return Occ.empty()
+        pos = np.ascontiguousarray(pos, dtype=np.int64)
+        rows, whole, inside, across, position_rows = kernels.occurrences(
+            pos, part.starts, part._row_table(), _BLOCK_BITS, part.wstart, len(needle))
+        return Occ(rows, whole, inside, across, pos, position_rows)
     pos, whole, inside, across = classify(part, needle, whole_numbers)
     return aggregate(part, pos, whole, inside, across)
 
@@ -362,6 +370,9 @@ def near(a: Occ, b: Occ, window: int, size: int | None = None) -> np.ndarray:
     if not len(a.positions) or not len(b.positions):
         return _EMPTY
     pa, pb, ra, rb = a.positions, b.positions, a.position_rows, b.position_rows
+    if kernels is not None:
+        return kernels.near(*(np.ascontiguousarray(x, dtype=np.int64) for x in (pa, ra, pb, rb)),
+                            window)
     if size is not None and len(pa) + len(pb) > 64:
         # Only the rows that have both can have them close: the positions of those
         # first (a mask over the part), then the searches.

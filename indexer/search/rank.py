@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..charindex import units
+from ..charindex import kernels, units
 from ..cite import search as cite_search
 from . import expand, match
 from . import query as q
@@ -431,8 +431,13 @@ class Ranker:
         # A word the query repeats counts once: a question repeats its words for the
         # phrasing (土地…土地…), not for their weight.
         weight = self.word_idf[k]
-        tf = occ.weighted_at(slots.src)
-        self._add(res, "word", word.text, slots.at, self._bm25(tf, weight, norm[slots.at]))
+        if kernels is not None:
+            values = kernels.word_bm25(slots.at, slots.src, occ.whole, occ.inside, occ.across,
+                                       occ.discount, weight, norm, K1, match.W_INSIDE,
+                                       match.W_ACROSS)
+        else:
+            values = self._bm25(occ.weighted_at(slots.src), weight, norm[slots.at])
+        self._add(res, "word", word.text, slots.at, values)
         res.detail[word.text] = (slots, occ)
         if in_title is not None:
             # The title stands in for a word the paragraph lacks (劳动合同法 试用期: the

@@ -1,0 +1,137 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Compiled loops over a needle's occurrences (built by ``pip install``).
+
+Each function does in one pass, without the GIL, what :mod:`indexer.search.match`
+and :meth:`indexer.charindex.Part.row_of` otherwise do in several NumPy passes;
+those passes stay as the reference the tests compare these with, and as the
+fallback when this module is not built.
+"""
+
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+
+
+cdef inline int _bit(const uint8_t[::1] w, int64_t q) noexcept nogil:
+    """Whether a word starts at unit ``q`` (bytes past the end read as the last one)."""
+    cdef int64_t b = q >> 3
+    if b >= w.shape[0]:
+        b = w.shape[0] - 1
+    return (w[b] >> (7 - (q & 7))) & 1
+
+
+def row_of(const int64_t[::1] pos, const int64_t[::1] starts, const uint32_t[::1] blocks,
+           int bits):
+    """The row of each unit position (any order): the row at its block, then steps
+    forward over the row starts."""
+    cdef Py_ssize_t n = pos.shape[0], i
+    out = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] rows = out
+    cdef int64_t p, r
+    with nogil:
+        for i in range(n):
+            p = pos[i]
+            r = blocks[p >> bits]
+            while starts[r + 1] <= p:
+                r += 1
+            rows[i] = r
+    return out
+
+
+def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
+                const uint32_t[::1] blocks, int bits, const uint8_t[::1] wstart,
+                int length):
+    """For positions of a needle of ``length`` units (ascending): the rows that have
+    it, per row its whole-word, inside-a-word and across-words occurrences, and the
+    row of every position."""
+    cdef Py_ssize_t n = pos.shape[0], i, k = -1
+    position_rows = np.empty(n, dtype=np.int64)
+    rows_out = np.empty(n, dtype=np.int64)
+    whole_out = np.zeros(n, dtype=np.int32)
+    inside_out = np.zeros(n, dtype=np.int32)
+    across_out = np.zeros(n, dtype=np.int32)
+    cdef int64_t[::1] prow = position_rows, rows = rows_out
+    cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
+    cdef int64_t p, r = 0, b, last = -1
+    cdef int j, inner
+    with nogil:
+        for i in range(n):
+            p = pos[i]
+            b = blocks[p >> bits]
+            if b > r:
+                r = b
+            while starts[r + 1] <= p:
+                r += 1
+            prow[i] = r
+            if r != last:
+                k += 1
+                rows[k] = r
+                last = r
+            if _bit(wstart, p) and _bit(wstart, p + length):
+                whole[k] += 1
+                continue
+            inner = 0
+            for j in range(1, length):
+                if _bit(wstart, p + j):
+                    inner = 1
+                    break
+            if inner:
+                across[k] += 1
+            else:
+                inside[k] += 1
+    k += 1
+    return (rows_out[:k].copy(), whole_out[:k].copy(), inside_out[:k].copy(),
+            across_out[:k].copy(), position_rows)
+
+
+def near(const int64_t[::1] pa, const int64_t[::1] ra, const int64_t[::1] pb,
+         const int64_t[::1] rb, int64_t window):
+    """Rows (ascending, unique) where a position of ``pb`` lies within ``window`` units
+    of one of ``pa`` in the same row (both ascending, with their rows ``ra``,
+    ``rb``): one walk over both."""
+    cdef Py_ssize_t na = pa.shape[0], nb = pb.shape[0], i, j = 0, k = 0
+    out_arr = np.empty(na, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    cdef int64_t p, r
+    cdef bint hit
+    with nogil:
+        for i in range(na):
+            p = pa[i]
+            r = ra[i]
+            if k and out[k - 1] == r:
+                continue
+            while j < nb and pb[j] < p:
+                j += 1
+            hit = j < nb and pb[j] - p <= window and rb[j] == r
+            if not hit and j > 0:
+                hit = p - pb[j - 1] <= window and rb[j - 1] == r
+            if hit:
+                out[k] = r
+                k += 1
+    return out_arr[:k].copy()
+
+
+def word_bm25(const int64_t[::1] at, const int64_t[::1] src, const int32_t[::1] whole,
+              const int32_t[::1] inside, const int32_t[::1] across, discount,
+              double weight, const double[::1] norm, double k1, double w_inside,
+              double w_across):
+    """BM25 of a word at candidates ``at`` from its occurrence counts at ``src``:
+    ``weight * tf * (k1 + 1) / (tf + norm[at])``, ``tf`` weighting each occurrence
+    by how it meets the words, less ``discount`` (or None)."""
+    cdef Py_ssize_t n = at.shape[0], i
+    out_arr = np.empty(n, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef const double[::1] disc
+    cdef bint has_discount = discount is not None
+    cdef double tf
+    cdef int64_t s
+    if has_discount:
+        disc = discount
+    with nogil:
+        for i in range(n):
+            s = src[i]
+            tf = whole[s] + w_inside * inside[s] + w_across * across[s]
+            if has_discount:
+                tf = tf - disc[s]
+            out[i] = weight * tf * (k1 + 1.0) / (tf + norm[at[i]])
+    return out_arr
