@@ -135,3 +135,47 @@ def word_bm25(const int64_t[::1] at, const int64_t[::1] src, const int32_t[::1] 
                 tf = tf - disc[s]
             out[i] = weight * tf * (k1 + 1.0) / (tf + norm[at[i]])
     return out_arr
+
+
+ctypedef fused position_t:
+    uint32_t
+    int64_t
+
+
+def alone(const position_t[::1] pos, const uint8_t[::1] wstart):
+    """The positions (int64, in their order) of single units that are a word of their
+    own: a word starts at them and right after them."""
+    cdef Py_ssize_t n = pos.shape[0], i, k = 0
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    cdef int64_t p
+    with nogil:
+        for i in range(n):
+            p = pos[i]
+            if _bit(wstart, p) and _bit(wstart, p + 1):
+                out[k] = p
+                k += 1
+    return out_arr[:k].copy()
+
+
+def under(const int32_t[::1] section, const int64_t[::1] headings):
+    """Indices of ``section`` whose value is one of ``headings`` (ascending): a
+    walk over both, linear when the non-negative values of ``section`` ascend, as
+    the sections of a part's rows do."""
+    cdef Py_ssize_t n = section.shape[0], m = headings.shape[0], i, j = 0, k = 0
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    cdef int64_t s
+    with nogil:
+        for i in range(n):
+            s = section[i]
+            if s < 0:
+                continue
+            while j > 0 and headings[j - 1] >= s:
+                j -= 1
+            while j < m and headings[j] < s:
+                j += 1
+            if j < m and headings[j] == s:
+                out[k] = i
+                k += 1
+    return out_arr[:k].copy()

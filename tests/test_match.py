@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,66 @@ def test_framed_around_the_occurrences_is_the_same(tmp_path_factory, texts, need
     flags = np.ones(len(pos), dtype=np.bool_)
     mixed = match.aggregate(part, pos, flags, ~flags, ~flags)
     assert match.framed(part, needle, FORMS, mixed, check=True).tolist() == expected
+
+
+def _numpy_only(mp) -> None:
+    """Every compiled loop off: the NumPy code that is their reference."""
+    for module in (charindex, match, rank):
+        mp.setattr(module, "kernels", None)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返还就业", max_size=40),
+                               st.integers(0, 2**31)), min_size=1, max_size=10),
+       a=st.text(alphabet="稳岗返还就业", min_size=1, max_size=3),
+       b=st.text(alphabet="稳岗返还就业", min_size=1, max_size=3),
+       window=st.integers(0, 6))
+def test_compiled_loops_equal_their_numpy_reference(tmp_path_factory, rows, a, b, window):
+    """Occurrences (single units alone, longer needles classified), proximity and
+    the rows under headings that have a word: the same with the compiled loops as
+    with NumPy."""
+    built = []
+    for i, (text, seed) in enumerate(rows):
+        bits = np.random.default_rng(seed).integers(0, 2, len(text)).astype(np.uint8)
+        built.append(Row(True, text, i, 0, "d", "", "", "", heading=bool(seed % 3 == 0),
+                         wstart=bits.tobytes()))
+    path = tmp_path_factory.mktemp("kernels") / "seg.chars"
+    charindex.write(path, built)
+    (part,) = CharIndex(path).parts
+
+    def run():
+        occ_a, occ_b = (match.occurrences(part, n, False) for n in (a, b))
+        near = match.near(occ_a, occ_b, window, part.rows)
+        section = np.ascontiguousarray(part.section, dtype=np.int32)
+        headings = occ_a.rows[part.heading[occ_a.rows]]
+        under = (np.flatnonzero(match.member(section, headings, part.rows))
+                 if match.kernels is None else match.kernels.under(section, headings))
+        return [x.tolist() for x in (occ_a.rows, occ_a.whole, occ_a.inside, occ_a.across,
+                                     occ_a.positions, occ_a.position_rows, occ_b.rows,
+                                     near, under)]
+
+    got = run()
+    with pytest.MonkeyPatch.context() as mp:
+        _numpy_only(mp)
+        assert got == run()
+
+
+def test_search_is_the_same_without_the_compiled_loops(index, monkeypatch):
+    """Ordered hits, scores, totals, facets and explanations of queries that use
+    every compiled loop (words long and short, proximity, headings) equal those of
+    the NumPy code."""
+    queries = ["稳岗返还", "失业保险 稳岗", "企业 申请 条件", "就业", "补贴的对象是什么？"]
+
+    def run():
+        index.clear_cache()
+        out = []
+        for q in queries:
+            res = index.search(q, limit=20, explain=True)
+            out.append((q, res.total, res.facets,
+                        [(h.doc_id, h.paragraph, h.score, h.explain) for h in res.hits]))
+        return out
+
+    got = run()
+    _numpy_only(monkeypatch)
+    assert run() == got
+    assert all(total for _, total, _, _ in got)

@@ -91,8 +91,13 @@ def classify(part: Part, needle: str, whole_numbers: bool
         # 人 of 当事人): filtered before sorting, as a common character has many
         # occurrences. Where it occurs inside words it is found through the query
         # text as typed (the literal guarantee), not as a word.
-        start, _, end = part.boundaries(pos, 1)
-        pos = np.sort(pos[start & end].astype(np.int64))
+        if kernels is not None:
+            if pos.dtype not in (np.uint32, np.int64):
+                pos = pos.astype(np.int64)
+            pos = np.sort(kernels.alone(np.ascontiguousarray(pos), part.wstart))
+        else:
+            start, _, end = part.boundaries(pos, 1)
+            pos = np.sort(pos[start & end].astype(np.int64))
         ones = np.ones(len(pos), dtype=np.bool_)
         return pos, ones, ~ones, ~ones
     pos = pos.astype(np.int64)

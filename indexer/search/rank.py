@@ -315,8 +315,11 @@ class Ranker:
             under = match._EMPTY
             if len(headings):  # under a heading that has the word
                 if section is None:
-                    section = part.section[cand]
-                under = np.flatnonzero(match.member(section, headings, part.rows))
+                    section = np.ascontiguousarray(part.section[cand], dtype=np.int32)
+                if kernels is not None:
+                    under = kernels.under(section, headings.astype(np.int64, copy=False))
+                else:
+                    under = np.flatnonzero(match.member(section, headings, part.rows))
             state.in_heading.append(under)
             found = [state.slots[k].at, under]
             if self._any(self.title_docs[k]):
