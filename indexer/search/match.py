@@ -110,16 +110,17 @@ def classify(part: Part, needle: str, whole_numbers: bool
 
 def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
     """Every occurrence of ``needle`` (already units) in ``part``, classified."""
-    if kernels is not None and len(needle) > 1 and part.starts.dtype == np.int64:
-        pos = part.positions(needle, whole_numbers)
-        if not len(pos):
-            return Occ.empty()
-        pos = np.ascontiguousarray(pos, dtype=np.int64)
-        rows, whole, inside, across, position_rows = kernels.occurrences(
-            pos, part.starts, part._row_table(), _BLOCK_BITS, part.wstart, len(needle))
-        return Occ(rows, whole, inside, across, pos, position_rows)
-    pos, whole, inside, across = classify(part, needle, whole_numbers)
-    return aggregate(part, pos, whole, inside, across)
+    if kernels is None or part.starts.dtype != np.int64:
+        return aggregate(part, *classify(part, needle, whole_numbers))
+    if len(needle) == 1:  # where the unit is a word of its own, sorted
+        pos = classify(part, needle, whole_numbers)[0]
+    else:
+        pos = np.ascontiguousarray(part.positions(needle, whole_numbers), dtype=np.int64)
+    if not len(pos):
+        return Occ.empty()
+    rows, whole, inside, across, position_rows = kernels.occurrences(
+        pos, part.starts, part._row_table(), _BLOCK_BITS, part.wstart, len(needle))
+    return Occ(rows, whole, inside, across, pos, position_rows)
 
 
 def aggregate(part: Part, pos: np.ndarray, whole: np.ndarray, inside: np.ndarray,

@@ -62,7 +62,7 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     tier = gather(lambda r: r.tier)
     all_words = gather(lambda r: r.all_words).astype(np.int64)
     score = gather(lambda r: r.score)
-    doc = gather(lambda r: r.view.doc_rank[r.rows]).astype(np.int64)
+    doc = gather(lambda r: r.docs).astype(np.int64)
     scored = len(doc)
     # Document context: a paragraph of a document in which many paragraphs match
     # well gains log(1 + the sum of their scores).

@@ -122,6 +122,12 @@ class PartResult:
     detail: dict[str, tuple] = field(default_factory=dict)
     #: what :meth:`Ranker.score` needs, found while selecting the candidates
     state: _State | None = None
+    #: per candidate: its document's place in doc_id order (``view.doc_rank[rows]``)
+    docs: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.docs is None:
+            self.docs = self.view.doc_rank[self.rows]
 
     def subset(self, keep: np.ndarray) -> PartResult:
         """The candidates where ``keep`` is set (scores and components with them)."""
@@ -131,7 +137,7 @@ class PartResult:
             [(kind, label, renumber[at[keep[at]]], values[keep[at]])
              for kind, label, at, values in self.components],
             {k: (slots.subset(keep, renumber), occ) for k, (slots, occ) in self.detail.items()},
-            None if self.state is None else self.state.subset(keep, renumber))
+            None if self.state is None else self.state.subset(keep, renumber), self.docs[keep])
 
 
 @dataclass
@@ -305,7 +311,7 @@ class Ranker:
                        [], {})
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
                          np.zeros(n, dtype=np.float32), state=state)
-        doc_rank = view.doc_rank[cand]
+        doc_rank = res.docs
         section = None
         # Per word: the candidates (indices, ascending) where it is found — in the
         # text, the title or the heading above. Work follows the words' rows.
@@ -338,7 +344,8 @@ class Ranker:
             # A term found as typed has each of its words.
             if len(found):
                 for k in term.words:
-                    found_words[k] = match.union([found_words[k], found], n)
+                    if found_words[k] is not found:
+                        found_words[k] = match.union([found_words[k], found], n)
         if found_words:
             count = np.zeros(n, dtype=np.int32)
             for found in found_words:
@@ -361,7 +368,7 @@ class Ranker:
         cand = res.rows
         res.score = np.zeros(len(cand))
         res.components, res.detail = [], {}
-        doc_rank = view.doc_rank[cand]
+        doc_rank = res.docs
         # BM25's length normalisation, once for every word (each word then costs in
         # proportion to its rows among the candidates).
         norm = K1 * (1.0 - B + B * part.lengths[cand] / self.snap._avg_len)
@@ -518,8 +525,8 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
         return [None] * len(found)
     wanted = np.zeros(documents + 1, dtype=np.bool_)
     for r, c in zip(found, coarse, strict=True):
-        wanted[r.view.doc_rank[r.rows[c >= kth]]] = True
-    return [wanted[r.view.doc_rank[r.rows]] for r in found]
+        wanted[r.docs[c >= kth]] = True
+    return [wanted[r.docs] for r in found]
 
 
 def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict[str, int]], str]:
