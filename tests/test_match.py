@@ -154,3 +154,14 @@ def test_search_is_the_same_without_the_compiled_loops(index, monkeypatch):
     _numpy_only(monkeypatch)
     assert run() == got
     assert all(total for _, total, _, _ in got)
+
+
+def test_warm_builds_the_definition_frame_tables(tmp_path):
+    (part,) = _index(tmp_path, ["本法所称劳动者，是指", "劳动者是指", "就业"]).parts
+    before = match.framed(part, units("劳动者"), FORMS)
+    part._kept.clear()
+    rank.warm(part)
+    frames = sorted((k[1], k[2], k[3]) for k in part._kept if k[0] == "frame")
+    assert frames == sorted((before_ or after, bool(before_), length)
+                            for length in range(2, 9) for before_, after in FORMS)
+    assert match.framed(part, units("劳动者"), FORMS).tolist() == before.tolist() == [0, 1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from . import rank
 from .order import DOCUMENT_W
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
 from .snapshot import _RANKING, MAX_LIMIT, MAX_OFFSET, RANKED_KEEP, SORTS, Snapshot
@@ -131,6 +132,7 @@ class Index:
         that a one-off search from the command line stays quick."""
         for view in self._snap._parts:
             view.part.warm()
+            rank.warm(view.part)
 
     def clear_cache(self) -> None:
         """Forget cached rankings (benchmarks measure every query cold)."""

@@ -186,7 +186,7 @@ def framed(part: Part, needle: str, forms: list[tuple[str, str]], occ: Occ | Non
         return _framed_at(part, occ, ids, forms, check)
     found = []
     for before, after in forms:
-        keys, near, starts = _frame_table(part, before or after, bool(before), len(ids))
+        keys, near, starts = frame_table(part, before or after, bool(before), len(ids))
         target = _pack(ids[None, :])
         lo = int(np.searchsorted(keys, target)[0])
         hi = int(np.searchsorted(keys, target, side="right")[0])
@@ -211,7 +211,7 @@ def _pack(units: np.ndarray) -> np.ndarray:
     return key
 
 
-def _frame_table(part: Part, frame: str, needle_after: bool, length: int
+def frame_table(part: Part, frame: str, needle_after: bool, length: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each occurrence of ``frame`` in ``part``, the ``length`` units where a
     needle would stand right after it (``needle_after``) or right before it

@@ -490,6 +490,14 @@ class Ranker:
                       np.full(len(at), bonus))
 
 
+def warm(part) -> None:
+    """Build the tables of the units beside the definition frames (所称, 是指) for
+    words of up to eight units, which queries otherwise build on first use."""
+    for length in range(2, 9):
+        for before, after in _DEFINITION_FRAMES:
+            match.frame_table(part, before or after, bool(before), length)
+
+
 def kth_largest(values: np.ndarray, k: int) -> int:
     """The ``k``-th largest of ``values`` (``1 <= k <= len(values)``), as
     ``np.partition(values, len(values) - k)[len(values) - k]``.
