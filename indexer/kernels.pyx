@@ -44,17 +44,12 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
     """For positions of a needle of ``length`` units (ascending): the rows that have
     it, per row its whole-word, inside-a-word and across-words occurrences, and the
     row of every position."""
-    cdef Py_ssize_t n = pos.shape[0], i, k = -1
+    cdef Py_ssize_t n = pos.shape[0], i, k = 0
     position_rows = np.empty(n, dtype=np.int64)
-    rows_out = np.empty(n, dtype=np.int64)
-    whole_out = np.zeros(n, dtype=np.int32)
-    inside_out = np.zeros(n, dtype=np.int32)
-    across_out = np.zeros(n, dtype=np.int32)
-    cdef int64_t[::1] prow = position_rows, rows = rows_out
-    cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
+    cdef int64_t[::1] prow = position_rows
     cdef int64_t p, r = 0, b, last = -1
     cdef int j, inner
-    with nogil:
+    with nogil:  # the row of each position, and how many rows
         for i in range(n):
             p = pos[i]
             b = blocks[p >> bits]
@@ -63,6 +58,21 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
             while starts[r + 1] <= p:
                 r += 1
             prow[i] = r
+            if r != last:
+                k += 1
+                last = r
+    rows_out = np.empty(k, dtype=np.int64)
+    whole_out = np.zeros(k, dtype=np.int32)
+    inside_out = np.zeros(k, dtype=np.int32)
+    across_out = np.zeros(k, dtype=np.int32)
+    cdef int64_t[::1] rows = rows_out
+    cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
+    k = -1
+    last = -1
+    with nogil:  # each occurrence classified, counted in its row
+        for i in range(n):
+            p = pos[i]
+            r = prow[i]
             if r != last:
                 k += 1
                 rows[k] = r
@@ -79,9 +89,7 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
                 across[k] += 1
             else:
                 inside[k] += 1
-    k += 1
-    return (rows_out[:k].copy(), whole_out[:k].copy(), inside_out[:k].copy(),
-            across_out[:k].copy(), position_rows)
+    return rows_out, whole_out, inside_out, across_out, position_rows
 
 
 def near(const int64_t[::1] pa, const int64_t[::1] ra, const int64_t[::1] pb,
