@@ -32,6 +32,7 @@ work, is no citation: :meth:`Resolver.resolve` returns None for it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -93,12 +94,15 @@ class Resolver:
         self._tails: dict[str, set[str]] | None = None  # end of a title key -> the keys
         self._bare_cuts: dict[str, tuple[int, str]] = {}  # words -> (where the name starts, key)
         self._bare_keys: dict[str, frozenset[str]] = {}  # words -> their keys (see bare_keys)
+        # versions of one work -> their dates ascending, and the versions of each date
+        self._dates: dict[tuple[str, ...], tuple[list[str], dict[str, list[str]]]] = {}
         keys = keys or {}
         for doc in sorted(docs, key=lambda d: d.doc_id):
             found = keys.get(doc.doc_id)
             self._add(doc, lookup_keys(doc) if found is None else found)
 
     def _add(self, doc: Doc, keys: tuple[str, ...]) -> None:
+        self._dates.clear()
         self.docs[doc.doc_id] = doc
         self.work[doc.doc_id] = ("\0", doc.doc_id)  # untitled: a work of its own
         prefix, key, cprefix, ckey, number, code = keys
@@ -295,14 +299,13 @@ class Resolver:
     def version(self, found: list[str], as_of: str | None,
                 article: tuple[int, int, int] | None = None) -> str:
         """The version of one work in force at ``as_of`` (see the module's docstring)."""
-        dated = [d for d in found if self.docs[d].date] or found
-        dates = sorted({self.docs[d].date or "" for d in dated})
+        dates, by_date = self._versions(found)
         if as_of and dates[0]:
-            before = [x for x in dates if x <= as_of]
-            chosen = before[-1] if before else dates[0]
+            before = bisect_right(dates, as_of)
+            chosen = dates[before - 1] if before else dates[0]
         else:
             chosen = dates[-1]
-        same = sorted(d for d in dated if (self.docs[d].date or "") == chosen)
+        same = by_date[chosen]
         if len(same) > 1:
             wanted = [k for k in (article_key(article), "1") if k]
             for key in wanted:
@@ -310,6 +313,21 @@ class Resolver:
                 if having:
                     return having[0]
         return same[0]
+
+    def _versions(self, found: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+        """The dates of the versions ``found`` (the dated ones, if any are), ascending,
+        and the versions of each date, sorted: kept per set of versions, as every
+        mention of a work asks again."""
+        key = tuple(found)
+        known = self._dates.get(key)
+        if known is None:
+            dated = [d for d in found if self.docs[d].date] or found
+            by_date: dict[str, list[str]] = defaultdict(list)
+            for d in dated:
+                by_date[self.docs[d].date or ""].append(d)
+            known = self._dates[key] = (sorted(by_date),
+                                        {date: sorted(ds) for date, ds in by_date.items()})
+        return known
 
     def paragraph(self, doc_id: str, article: tuple[int, int, int] | None) -> int | None:
         """The paragraph of the article (and 款) cited, or None."""
