@@ -463,11 +463,9 @@ class Part:
         self.id_bits: int = meta.get("id_bits", 20)  # bits of a character id in the keys
         for name, arr in arrays.items():
             setattr(self, name, arr)
-        self.lengths = (np.diff(self.starts) - 1).astype(np.float64)
+        self.lengths = (np.diff(self.starts) - 1).astype(np.int32)
         if not hasattr(self, "wstart"):
             raise ValueError("character index without word boundaries")
-        # Same type as positions, so looking rows up does not copy them.
-        self.row_starts = self.starts.astype(np.uint32)
         digit_codes = np.array([ord(c) for c in _DIGITS], dtype=np.uint32)
         self._is_digit = np.isin(self.alphabet, digit_codes)
         self._codes = {name: {v: i for i, v in enumerate(values)}
@@ -502,7 +500,7 @@ class Part:
             rows[step] += 1
             step = step[starts[rows[step] + 1] <= pos[step]]
         if len(step):  # many short rows in one block: a binary search for what is left
-            rows[step] = np.searchsorted(self.row_starts, pos[step], side="right") - 1
+            rows[step] = np.searchsorted(self.starts, pos[step], side="right") - 1
         return rows
 
     def _row_table(self) -> np.ndarray:

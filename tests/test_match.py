@@ -163,5 +163,5 @@ def test_warm_builds_the_definition_frame_tables(tmp_path):
     rank.warm(part)
     frames = sorted((k[1], k[2], k[3]) for k in part._kept if k[0] == "frame")
     assert frames == sorted((before_ or after, bool(before_), length)
-                            for length in range(2, 9) for before_, after in FORMS)
+                            for length in rank.WARM_LENGTHS for before_, after in FORMS)
     assert match.framed(part, units("劳动者"), FORMS).tolist() == before.tolist() == [0, 1]

@@ -65,7 +65,7 @@ def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:
     places = {name: {v: i for i, v in enumerate(vs)} for name, vs in values.items()}
     views = []
     for part, base, alive in placed:
-        by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int64)
+        by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int32)
         codes = {name: np.array([places[name][v] for v in part.tables[name]], dtype=np.int64)
                  for name in FACETS}
         views.append(PartView(part, base, alive, by_code[part.doc], values, codes))

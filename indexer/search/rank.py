@@ -490,10 +490,15 @@ class Ranker:
                       np.full(len(at), bonus))
 
 
+#: Words of these lengths (units) find their definitions in tables :func:`warm` builds.
+WARM_LENGTHS = range(2, 5)
+
+
 def warm(part) -> None:
     """Build the tables of the units beside the definition frames (所称, 是指) for
-    words of up to eight units, which queries otherwise build on first use."""
-    for length in range(2, 9):
+    words of two to four units (most words), which queries otherwise build on first
+    use."""
+    for length in WARM_LENGTHS:
         for before, after in _DEFINITION_FRAMES:
             match.frame_table(part, before or after, bool(before), length)
 
