@@ -25,10 +25,8 @@ _M_ARENA_MAX = -8
 _M_MMAP_THRESHOLD = -3
 #: Arenas a server keeps (the environment's ``MALLOC_ARENA_MAX`` wins when set).
 SERVER_ARENAS = 2
-#: Allocations a server serves by ``mmap`` (``MALLOC_MMAP_THRESHOLD_`` wins when set):
-#: larger ones return to the system when freed; smaller ones (a query's arrays over one
-#: part's candidates) are reused from the heap without faulting their pages in again.
-SERVER_MMAP_THRESHOLD = 4 << 20
+#: Allocations a server serves by ``mmap`` (``MALLOC_MMAP_THRESHOLD_`` wins when set).
+SERVER_MMAP_THRESHOLD = 1 << 20
 
 
 def _mallopt(param: int, value: int, env: str) -> bool:
