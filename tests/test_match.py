@@ -165,3 +165,10 @@ def test_warm_builds_the_definition_frame_tables(tmp_path):
     assert frames == sorted((before_ or after, bool(before_), length)
                             for length in rank.WARM_LENGTHS for before_, after in FORMS)
     assert match.framed(part, units("劳动者"), FORMS).tolist() == before.tolist() == [0, 1]
+
+
+@given(rows=st.lists(st.lists(st.integers(0, 2**16 - 1), min_size=1, max_size=8).map(tuple),
+                     min_size=1, max_size=20).filter(lambda rs: len({len(r) for r in rs}) == 1))
+def test_key_of_one_row_equals_the_packed_keys(rows):
+    packed = match._pack(np.array(rows, dtype=np.int64))
+    assert [match._key(np.array(r, dtype=np.int64)) for r in rows] == packed.tolist()

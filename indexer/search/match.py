@@ -185,11 +185,13 @@ def framed(part: Part, needle: str, forms: list[tuple[str, str]], occ: Occ | Non
     if occ is not None and len(occ.positions) <= FRAMED_BY_OCCURRENCE:
         return _framed_at(part, occ, ids, forms, check)
     found = []
+    target = _key(ids)
     for before, after in forms:
         keys, near, starts = frame_table(part, before or after, bool(before), len(ids))
-        target = _pack(ids[None, :])
-        lo = int(np.searchsorted(keys, target)[0])
-        hi = int(np.searchsorted(keys, target, side="right")[0])
+        lo = int(keys.searchsorted(target))
+        hi = int(keys.searchsorted(target, side="right"))
+        if lo == hi:  # not beside this frame (most words, most parts)
+            continue
         at = starts[lo:hi][(near[lo:hi] == ids).all(axis=1)]
         if before and after and len(at):  # the other side, read in the text
             tail = part._ids(after)
@@ -209,6 +211,14 @@ def _pack(units: np.ndarray) -> np.ndarray:
     for k in range(units.shape[1]):
         key = key * np.uint64(1_000_003) + units[:, k].astype(np.uint64)
     return key
+
+
+def _key(ids: np.ndarray) -> np.uint64:
+    """:func:`_pack`'s key of one row of units, in plain Python."""
+    key = 0
+    for unit in ids.tolist():
+        key = (key * 1_000_003 + unit) & 0xFFFF_FFFF_FFFF_FFFF
+    return np.uint64(key)
 
 
 def frame_table(part: Part, frame: str, needle_after: bool, length: int
