@@ -187,3 +187,24 @@ def under(const int32_t[::1] section, const int64_t[::1] headings):
                 out[k] = i
                 k += 1
     return out_arr[:k].copy()
+
+
+def compact(const int64_t[::1] at, const int64_t[::1] src, const int64_t[::1] slot_of):
+    """Slots among candidates after some are dropped: ``slot_of`` gives each old slot
+    its new one, -1 when dropped; the new slots of ``at`` that stay, and their
+    ``src``."""
+    cdef Py_ssize_t n = at.shape[0], i, k = 0
+    at_arr = np.empty(n, dtype=np.int64)
+    src_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out_at = at_arr, out_src = src_arr
+    cdef int64_t s
+    with nogil:
+        for i in range(n):
+            s = slot_of[at[i]]
+            if s >= 0:
+                out_at[k] = s
+                out_src[k] = src[i]
+                k += 1
+    if k < n:
+        return at_arr[:k].copy(), src_arr[:k].copy()
+    return at_arr, src_arr

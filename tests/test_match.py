@@ -100,15 +100,16 @@ def _numpy_only(mp) -> None:
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
-@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返还就业", max_size=40),
-                               st.integers(0, 2**31)), min_size=1, max_size=10),
-       a=st.text(alphabet="稳岗返还就业", min_size=1, max_size=3),
-       b=st.text(alphabet="稳岗返还就业", min_size=1, max_size=3),
+@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返就12", max_size=40),
+                               st.integers(0, 2**31)), min_size=1, max_size=12),
+       a=st.text(alphabet="稳岗返就12", min_size=1, max_size=3),
+       b=st.text(alphabet="稳岗返就12", min_size=1, max_size=3),
        window=st.integers(0, 6))
 def test_compiled_loops_equal_their_numpy_reference(tmp_path_factory, rows, a, b, window):
-    """Occurrences (single units alone, longer needles classified), proximity and
-    the rows under headings that have a word: the same with the compiled loops as
-    with NumPy."""
+    """Occurrences (single units alone, longer needles classified, with and without
+    the whole-number rule), proximity, the rows under headings that have a word, and
+    where one word's rows sit among another's and among some of them: the same with
+    the compiled loops as with NumPy."""
     built = []
     for i, (text, seed) in enumerate(rows):
         bits = np.random.default_rng(seed).integers(0, 2, len(text)).astype(np.uint8)
@@ -120,14 +121,20 @@ def test_compiled_loops_equal_their_numpy_reference(tmp_path_factory, rows, a, b
 
     def run():
         occ_a, occ_b = (match.occurrences(part, n, False) for n in (a, b))
+        numbers = match.occurrences(part, a, True)
         near = match.near(occ_a, occ_b, window, part.rows)
         section = np.ascontiguousarray(part.section, dtype=np.int32)
         headings = occ_a.rows[part.heading[occ_a.rows]]
         under = (np.flatnonzero(match.member(section, headings, part.rows))
                  if match.kernels is None else match.kernels.under(section, headings))
+        cand = match.union([occ_a.rows, occ_b.rows[::2]])
+        slots = match.Slots(cand, occ_b.rows, match.slot_index(cand, part.rows))
+        keep = np.random.default_rng(len(rows)).integers(0, 2, len(cand)).astype(bool)
+        kept = slots.subset(keep)
         return [x.tolist() for x in (occ_a.rows, occ_a.whole, occ_a.inside, occ_a.across,
                                      occ_a.positions, occ_a.position_rows, occ_b.rows,
-                                     near, under)]
+                                     near, under, slots.at, slots.src, kept.at, kept.src,
+                                     numbers.rows, numbers.whole, numbers.position_rows)]
 
     got = run()
     with pytest.MonkeyPatch.context() as mp:

@@ -353,11 +353,15 @@ class Slots:
 
     def subset(self, keep: np.ndarray, renumber: np.ndarray | None = None) -> Slots:
         """The same slots among the candidates where ``keep`` is set
-        (``renumber``: ``np.cumsum(keep) - 1``, when the caller has it)."""
+        (``renumber``: each candidate's new slot, when the caller has it:
+        :func:`renumbering`)."""
         out = Slots.__new__(Slots)
         out.size = int(np.count_nonzero(keep))
         if renumber is None:
-            renumber = np.cumsum(keep) - 1
+            renumber = renumbering(keep)
+        if kernels is not None and self.at.dtype == np.int64 and self.src.dtype == np.int64:
+            out.at, out.src = kernels.compact(self.at, self.src, renumber)
+            return out
         sel = keep[self.at]
         out.at, out.src = renumber[self.at[sel]], self.src[sel]
         return out
@@ -372,6 +376,14 @@ class Slots:
         out = np.zeros(self.size, dtype=np.bool_)
         out[self.at] = True
         return out
+
+
+def renumbering(keep: np.ndarray) -> np.ndarray:
+    """For candidates of which those where ``keep`` is set stay: each one's slot among
+    those that stay, -1 for the others."""
+    renumber = np.cumsum(keep, dtype=np.int64) - 1
+    renumber[~keep] = -1
+    return renumber
 
 
 def slot_index(cand: np.ndarray, size: int) -> np.ndarray:

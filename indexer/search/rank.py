@@ -131,7 +131,7 @@ class PartResult:
 
     def subset(self, keep: np.ndarray) -> PartResult:
         """The candidates where ``keep`` is set (scores and components with them)."""
-        renumber = np.cumsum(keep) - 1
+        renumber = match.renumbering(keep)
         return PartResult(
             self.view, self.rows[keep], self.tier[keep], self.all_words[keep], self.score[keep],
             [(kind, label, renumber[at[keep[at]]], values[keep[at]])
