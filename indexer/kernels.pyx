@@ -166,17 +166,18 @@ def alone(const position_t[::1] pos, const uint8_t[::1] wstart):
     return out_arr[:k].copy()
 
 
-def under(const int32_t[::1] section, const int64_t[::1] headings):
-    """Indices of ``section`` whose value is one of ``headings`` (ascending): a
-    walk over both, linear when the non-negative values of ``section`` ascend, as
-    the sections of a part's rows do."""
-    cdef Py_ssize_t n = section.shape[0], m = headings.shape[0], i, j = 0, k = 0
+def under(const int32_t[::1] section, const int64_t[::1] cand,
+          const int64_t[::1] headings):
+    """Indices of the rows ``cand`` (ascending) whose ``section`` is one of
+    ``headings`` (ascending): a walk over both, linear as the sections of a part's
+    rows ascend (but for -1, no heading)."""
+    cdef Py_ssize_t n = cand.shape[0], m = headings.shape[0], i, j = 0, k = 0
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
     cdef int64_t s
     with nogil:
         for i in range(n):
-            s = section[i]
+            s = section[cand[i]]
             if s < 0:
                 continue
             while j > 0 and headings[j - 1] >= s:

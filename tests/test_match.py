@@ -123,12 +123,12 @@ def test_compiled_loops_equal_their_numpy_reference(tmp_path_factory, rows, a, b
         occ_a, occ_b = (match.occurrences(part, n, False) for n in (a, b))
         numbers = match.occurrences(part, a, True)
         near = match.near(occ_a, occ_b, window, part.rows)
-        section = np.ascontiguousarray(part.section, dtype=np.int32)
-        headings = occ_a.rows[part.heading[occ_a.rows]]
-        under = (np.flatnonzero(match.member(section, headings, part.rows))
-                 if match.kernels is None else match.kernels.under(section, headings))
         cand = match.union([occ_a.rows, occ_b.rows[::2]])
-        slots = match.Slots(cand, occ_b.rows, match.slot_index(cand, part.rows))
+        headings = occ_b.rows[part.heading[occ_b.rows]]
+        under = (np.flatnonzero(match.member(part.section[cand], headings, part.rows))
+                 if match.kernels is None
+                 else match.kernels.under(part.section, np.ascontiguousarray(cand), headings))
+        slots = match.Slots(cand, occ_b.rows, match.SlotTable(cand, part.rows))
         keep = np.random.default_rng(len(rows)).integers(0, 2, len(cand)).astype(bool)
         kept = slots.subset(keep)
         return [x.tolist() for x in (occ_a.rows, occ_a.whole, occ_a.inside, occ_a.across,

@@ -281,12 +281,17 @@ def whole_words(part: Part, needle: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
-    """The sorted union of row arrays (of a part of ``size`` rows, when given)."""
+    """The sorted union of row arrays (each ascending and distinct; of a part of
+    ``size`` rows, when given)."""
     arrays = [a for a in arrays if len(a)]
     if not arrays:
         return _EMPTY
     if len(arrays) == 1:
         return arrays[0]
+    if size is not None:
+        for a in arrays:
+            if len(a) == size:  # distinct rows of the part: all of them
+                return a
     total = sum(len(a) for a in arrays)
     if size is not None and total * 8 > size:
         # Many rows: a mask over the part is cheaper than sorting them.
@@ -336,6 +341,8 @@ class Slots:
             self.at = self.src = np.arange(len(cand))
             return
         if index is not None:
+            if isinstance(index, SlotTable):
+                index = index.table()
             at = index[rows]
             self.src = np.flatnonzero(at >= 0)
             self.at = at[self.src].astype(np.int64)
@@ -376,6 +383,19 @@ class Slots:
         out = np.zeros(self.size, dtype=np.bool_)
         out[self.at] = True
         return out
+
+
+class SlotTable:
+    """:func:`slot_index` of some candidates, built on first use."""
+
+    def __init__(self, cand: np.ndarray, size: int):
+        self.cand, self.size = cand, size
+        self._table: np.ndarray | None = None
+
+    def table(self) -> np.ndarray:
+        if self._table is None:
+            self._table = slot_index(self.cand, self.size)
+        return self._table
 
 
 def renumbering(keep: np.ndarray) -> np.ndarray:

@@ -305,8 +305,9 @@ class Ranker:
         if not len(cand):
             return None
         n = len(cand)
-        # Many candidates: each row's slot from a table over the part, not a search.
-        index = match.slot_index(cand, part.rows) if n * 64 > part.rows else None
+        # Many candidates: each row's slot from a table over the part, not a search
+        # (built when a word's rows are not the candidates themselves).
+        index = match.SlotTable(cand, part.rows) if n * 64 > part.rows else None
         state = _State(occs, required, [match.Slots(cand, occ.rows, index) for occ in occs],
                        [], {})
         res = PartResult(view, cand, np.zeros(n, dtype=np.int32), np.ones(n, dtype=np.bool_),
@@ -320,11 +321,12 @@ class Ranker:
             headings = occ.rows[part.heading[occ.rows]]
             under = match._EMPTY
             if len(headings):  # under a heading that has the word
-                if section is None:
-                    section = np.ascontiguousarray(part.section[cand], dtype=np.int32)
                 if kernels is not None:
-                    under = kernels.under(section, headings.astype(np.int64, copy=False))
+                    under = kernels.under(part.section, np.ascontiguousarray(cand),
+                                          np.ascontiguousarray(headings, dtype=np.int64))
                 else:
+                    if section is None:
+                        section = part.section[cand]
                     under = np.flatnonzero(match.member(section, headings, part.rows))
             state.in_heading.append(under)
             found = [state.slots[k].at, under]
@@ -340,7 +342,7 @@ class Ranker:
                 found = state.term_slots[t].at
                 if self._any(self.term_title[t]):
                     found = match.union([found, np.flatnonzero(self.term_title[t][doc_rank])], n)
-            res.tier[found] += 1
+            _add_one(res.tier, found)
             # A term found as typed has each of its words.
             if len(found):
                 for k in term.words:
@@ -349,7 +351,7 @@ class Ranker:
         if found_words:
             count = np.zeros(n, dtype=np.int32)
             for found in found_words:
-                count[found] += 1
+                _add_one(count, found)
             res.all_words = count == len(found_words)
         return res
 
@@ -492,6 +494,15 @@ class Ranker:
 
 #: Words of these lengths (units) find their definitions in tables :func:`warm` builds.
 WARM_LENGTHS = range(2, 5)
+
+
+def _add_one(counts: np.ndarray, at: np.ndarray) -> None:
+    """``counts[at] += 1`` for distinct indices ``at``: every count when ``at`` has
+    them all (a common word found in every candidate)."""
+    if len(at) == len(counts):
+        counts += 1
+    else:
+        counts[at] += 1
 
 
 def warm(part) -> None:
