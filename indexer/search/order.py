@@ -23,6 +23,17 @@ DOCUMENT_W = 1.0
 _TIER = 1e6
 
 
+def _kth_largest(keep: int, keys: list[np.ndarray]) -> float | None:
+    """The ``keep``-th largest of all ``keys`` (None when there are no more than
+    ``keep``): from each part's own ``keep`` largest, not from all of them at once."""
+    if sum(len(k) for k in keys) <= keep:
+        return None
+    best = [k if len(k) <= keep else np.partition(k, len(k) - keep)[len(k) - keep:]
+            for k in keys]
+    pool = np.concatenate(best)
+    return float(np.partition(pool, len(pool) - keep)[len(pool) - keep])
+
+
 @dataclass
 class Ranked:
     """A cached ranking: the best rows, counts and facets of one query and its filters."""
@@ -47,81 +58,73 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
              zip(found, worth_scoring(found, sort, keep, len(snap._doc_order)), strict=True)
              if keep_mask is None or keep_mask.any()]
     results = each(lambda pair: ranker.score(*pair), worth)
-
-    def gather(values) -> np.ndarray:
-        return np.concatenate([values(r) for r in results]) if results else np.zeros(0)
-
-    sizes = np.cumsum([0] + [len(r.rows) for r in results])
-
-    def gather_at(values, at: np.ndarray) -> np.ndarray:
-        """``gather(values)[at]`` (``at`` ascending) without gathering every row."""
-        bounds = np.searchsorted(at, sizes)
-        return np.concatenate([values(r, at[bounds[j]:bounds[j + 1]] - sizes[j])
-                               for j, r in enumerate(results)] or [np.zeros(0)])
-
-    tier = gather(lambda r: r.tier)
-    all_words = gather(lambda r: r.all_words).astype(np.int64)
-    score = gather(lambda r: r.score)
-    doc = gather(lambda r: r.docs).astype(np.int64)
-    scored = len(doc)
     # Document context: a paragraph of a document in which many paragraphs match
-    # well gains log(1 + the sum of their scores).
-    # (Per document, then per row: the rows of one document share it.)
-    doc_gain = np.zeros(0)
-    if scored:
-        doc_gain = DOCUMENT_W * np.log1p(np.bincount(doc, weights=score))
-        score = score + doc_gain[doc]
+    # well gains log(1 + the sum of their scores). (A document lies in one part.)
+    sums = np.zeros(len(snap._doc_order))
+    for r in results:
+        sums += np.bincount(r.docs, weights=r.score, minlength=len(sums))
+    doc_gain = DOCUMENT_W * np.log1p(sums)
     # Level of authority: central before provincial before local documents,
     # unless the query names a place.
-    before_level = score
-    by_level = bool(scored and plan.words and not authority.names_place(
+    by_level = bool(results and plan.words and not authority.names_place(
         [w.text for w in plan.words] + [t.text for t in plan.terms], snap._places))
-    if by_level:
-        score = score + score * (snap._level_factors[doc] - 1.0)
+    # Per part: final scores and the primary sort key; only the rows that can reach
+    # the first ``keep`` places (on that key) go on, and need every other key.
+    parts = []
+    for r in results:
+        context = r.score + doc_gain[r.docs]
+        score = context + context * (snap._level_factors[r.docs] - 1.0) if by_level \
+            else context
+        if sort == "date":
+            primary = r.all_words.astype(np.int64) * 1e9 + r.view.part.date[r.rows]
+        else:
+            primary = (r.tier * 2 + r.all_words) * _TIER + score
+        parts.append((r, context, score, primary))
+    kth = _kth_largest(keep, [p[3] for p in parts])
+    chosen = [np.flatnonzero(primary >= kth) if kth is not None else np.arange(len(primary))
+              for _, _, _, primary in parts]
+
+    def cat(values) -> np.ndarray:
+        """``values(k, part k's result, its chosen rows)`` of every part, in one array."""
+        return np.concatenate([values(k, p[0], c)
+                               for k, (p, c) in enumerate(zip(parts, chosen, strict=True))]
+                              or [np.zeros(0, dtype=np.int64)])
+
+    part_of = cat(lambda k, r, c: np.full(len(c), k, dtype=np.int64))
+    at = cat(lambda k, r, c: c)
+    t_c = cat(lambda k, r, c: r.tier[c].astype(np.int64))
+    a_c = cat(lambda k, r, c: r.all_words[c].astype(np.int64))
+    s_c = cat(lambda k, r, c: parts[k][2][c])
+    d_c = cat(lambda k, r, c: r.docs[c].astype(np.int64))
+    date_c = cat(lambda k, r, c: r.view.part.date[r.rows[c]])
+    n_c = cat(lambda k, r, c: r.view.part.n[r.rows[c]])
     # Sort keys, most significant last (np.lexsort); equal paragraphs in
     # document id and paragraph order, however the segments are laid out.
-    # Only the rows that can reach the first ``keep`` places need every key.
-    if sort == "date":
-        date = gather(lambda r: r.view.part.date[r.rows])
-        primary = all_words * 1e9 + date
-    else:
-        primary = (tier * 2 + all_words) * _TIER + score
-    chosen = np.arange(scored)
-    if scored > keep:
-        kth = np.partition(primary, scored - keep)[scored - keep]
-        chosen = np.flatnonzero(primary >= kth)
-    date_c = (date[chosen] if sort == "date"
-              else gather_at(lambda r, i: r.view.part.date[r.rows[i]], chosen))
-    n_c = gather_at(lambda r, i: r.view.part.n[r.rows[i]], chosen)
-    t_c, a_c, s_c, d_c = tier[chosen], all_words[chosen], score[chosen], doc[chosen]
     if sort == "date":
         keys = (n_c, d_c, -s_c, -t_c, -date_c, -a_c)
     else:
         keys = (n_c, d_c, -date_c, -s_c, -a_c, -t_c)
-    order = chosen[np.lexsort(keys)][:keep]
-    shown = np.sort(order)
-    docnums = dict(zip(shown.tolist(),
-                       gather_at(lambda r, i: r.view.base + r.rows[i], shown).tolist(),
-                       strict=True))
+    order = np.lexsort(keys)[:keep]
     ranked = []
-    if explain_hits:
-        for i in order:
-            j = int(np.searchsorted(sizes, i, side="right") - 1)
-            why = explain(results[j], int(i - sizes[j]), int(tier[i]), bool(all_words[i]))
+    for i in order.tolist():
+        r, context, _, _ = parts[int(part_of[i])]
+        local = int(at[i])
+        docnum = int(r.view.base + r.rows[local])
+        why = None
+        if explain_hits:
+            why = explain(r, local, int(t_c[i]), bool(a_c[i]))
             why["parts"].append({"kind": "document", "text": "",
-                                 "score": round(float(doc_gain[doc[i]]), 4)})
-            level_part = (float(before_level[i] * (snap._level_factors[doc[i]] - 1.0))
+                                 "score": round(float(doc_gain[d_c[i]]), 4)})
+            level_part = (float(context[local] * (snap._level_factors[d_c[i]] - 1.0))
                           if by_level else 0.0)
             if level_part:
                 why["parts"].append({"kind": "authority",
-                                     "text": authority.LABELS[snap._levels[doc[i]]],
+                                     "text": authority.LABELS[snap._levels[d_c[i]]],
                                      "score": round(level_part, 4)})
-            why["score"] = round(float(score[i]), 4)
+            why["score"] = round(float(s_c[i]), 4)
             if plan.expanded:
                 why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
-            ranked.append((docnums[int(i)], float(score[i]), bool(all_words[i]), why))
-    else:
-        ranked = [(docnums[int(i)], float(score[i]), bool(all_words[i]), None) for i in order]
+        ranked.append((docnum, float(s_c[i]), bool(a_c[i]), why))
     facets, over = facet_counts(found, snap.facet_labels)
     total = sum(len(r.rows) for r in found)
     total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
