@@ -632,6 +632,10 @@ class Part:
             found = self._kept[key] = build()
         return found
 
+    def has_kept(self, key) -> bool:
+        """Whether :meth:`kept` has built ``key`` already."""
+        return key in self._kept
+
     def fixed_positions(self, needle: str) -> np.ndarray:
         """:meth:`positions` of ``needle`` (int64), kept for the next call: for the
         few fixed needles that ranking looks for in every query (所称, 是指)."""

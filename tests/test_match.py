@@ -79,7 +79,8 @@ def test_kth_largest_equals_a_partition(values, data):
        other=st.sampled_from(["者是", "所称", "劳"]))
 def test_framed_around_the_occurrences_is_the_same(tmp_path_factory, texts, needle, other):
     """Read around the needle's own occurrences (few), with or without positions of
-    another needle among them (``check``), the rows are the same."""
+    another needle among them (``check``), or looked up in the tables once they are
+    built, the rows are the same."""
     (part,) = _index(tmp_path_factory.mktemp("framed-occ"), texts).parts
     expected = _literal_union(part, needle)
     occ = match.occurrences(part, needle, False)
@@ -91,6 +92,12 @@ def test_framed_around_the_occurrences_is_the_same(tmp_path_factory, texts, need
     flags = np.ones(len(pos), dtype=np.bool_)
     mixed = match.aggregate(part, pos, flags, ~flags, ~flags)
     assert match.framed(part, needle, FORMS, mixed, check=True).tolist() == expected
+    # Once the tables for the needle's length are built, they answer instead.
+    assert match.framed(part, needle, FORMS).tolist() == expected
+    assert part._ids(needle) is None or all(
+        part.has_kept(("frame", before or after, bool(before), len(needle)))
+        for before, after in FORMS)
+    assert match.framed(part, needle, FORMS, occ).tolist() == expected
 
 
 def _numpy_only(mp) -> None:

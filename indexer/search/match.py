@@ -173,16 +173,18 @@ def framed(part: Part, needle: str, forms: list[tuple[str, str]], occ: Occ | Non
     one of the two not empty): the rows of :func:`literal` of each
     ``before + needle + after``, united.
 
-    Read around the positions of the frames (fixed text such as 所称 or 是指, kept
-    per part), or around the needle's own occurrences ``occ`` when they are fewer
-    (a needle of two or more units without the whole-number rule: every
-    occurrence; ``check``: ``occ`` has positions of other needles too, told
-    apart by their units). The cost follows the smaller of the two.
+    Looked up in per-part tables of the text beside the frames (fixed text such as
+    所称 or 是指), or read around the needle's own occurrences ``occ`` when they
+    are fewer and the tables for its length are not built yet (a needle of two or
+    more units without the whole-number rule: every occurrence; ``check``: ``occ``
+    has positions of other needles too, told apart by their units).
     """
     ids = part._ids(needle)
     if ids is None:
         return _EMPTY
-    if occ is not None and len(occ.positions) <= FRAMED_BY_OCCURRENCE:
+    if (occ is not None and len(occ.positions) <= FRAMED_BY_OCCURRENCE
+            and not all(part.has_kept(_frame_key(before or after, bool(before), len(ids)))
+                        for before, after in forms)):
         return _framed_at(part, occ, ids, forms, check)
     found = []
     target = _key(ids)
@@ -239,7 +241,11 @@ def frame_table(part: Part, frame: str, needle_after: bool, length: int
         order = np.argsort(keys, kind="stable")
         return keys[order], np.ascontiguousarray(near[order]), starts[order]
 
-    return part.kept(("frame", frame, needle_after, length), build)
+    return part.kept(_frame_key(frame, needle_after, length), build)
+
+
+def _frame_key(frame: str, needle_after: bool, length: int) -> tuple:
+    return ("frame", frame, needle_after, length)
 
 
 def _framed_at(part: Part, occ: Occ, ids: np.ndarray, forms: list[tuple[str, str]],
