@@ -302,7 +302,9 @@ def _rss_kb(pid: int, key: str = "VmHWM") -> int:
 
 def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds: float) -> dict:
     port = _free_port()
-    env = dict(os.environ, POLICY_SEARCH_INDEX=str(index_dir))
+    # Every request ranked anew: the query set is shorter than a run's requests, and
+    # a ranking kept from an earlier request would measure the cache, not the search.
+    env = dict(os.environ, POLICY_SEARCH_INDEX=str(index_dir), POLICY_SEARCH_CACHE_SIZE="0")
     proc = subprocess.Popen([sys.executable, "-m", "indexer", "serve", "--port", str(port),
                              "--threads", "8"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=ROOT)

@@ -49,6 +49,9 @@ SETTINGS: dict[str, Setting] = {
                 "added to the everyday words shipped with the package."),
         Setting("workers", "POLICY_SEARCH_WORKERS", 0,
                 "Processes that read and parse changed files during a reindex (0: one per core)."),
+        Setting("cache_size", "POLICY_SEARCH_CACHE_SIZE", 256,
+                "Rankings an open index keeps for queries asked again (0: none, every "
+                "query ranked anew)."),
         Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address the web UI listens on."),
         Setting("port", "POLICY_SEARCH_PORT", 8000, "Port the web UI listens on."),
     )

@@ -28,3 +28,20 @@ def test_bad_integer_setting_names_variable(monkeypatch):
     monkeypatch.setenv("POLICY_SEARCH_PORT", "eighty")
     with pytest.raises(ValueError, match="POLICY_SEARCH_PORT='eighty': expected a whole number"):
         settings.resolve("port")
+
+
+def test_cache_size_zero_ranks_every_query_anew(monkeypatch, seed_index):
+    """``POLICY_SEARCH_CACHE_SIZE=0`` (what the HTTP benchmark measures with) keeps no
+    ranking; by default a query asked again is answered from the kept one."""
+    import indexer
+
+    with indexer.open_index(seed_index) as ix:
+        first = ix.search("稳岗返还")
+        assert len(ix._snap._cache) == 1
+        assert ix.search("稳岗返还").total == first.total == 3
+    monkeypatch.setenv("POLICY_SEARCH_CACHE_SIZE", "0")
+    with indexer.open_index(seed_index) as ix:
+        again = ix.search("稳岗返还")
+        assert len(ix._snap._cache) == 0
+        assert [(h.doc_id, h.paragraph) for h in again.hits] == \
+            [(h.doc_id, h.paragraph) for h in first.hits]

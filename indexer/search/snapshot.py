@@ -48,8 +48,6 @@ from .thesaurus import load_thesaurus
 MAX_LIMIT = 100
 #: Ranked results kept per cached query (ten pages of ten); deeper pages re-rank.
 RANKED_KEEP = 100
-#: Recent queries whose ranking, total and facets are kept.
-CACHE_SIZE = 256
 MAX_OFFSET = 10_000
 SORTS = ("relevance", "date")
 
@@ -174,7 +172,9 @@ class Snapshot:
         self._titles_compact = re.sub(r"\s+", "", self._titles)
         self._title_starts = np.cumsum([0] + [len(t) + 1 for t in titles[:-1]])
         self._field_cache: dict = {}
+        # Recent queries whose ranking, total and facets are kept (setting cache_size).
         self._cache: OrderedDict = OrderedDict()
+        self._cache_size = max(0, int(settings.resolve("cache_size")))
 
     def changed(self) -> bool:
         """True when a reindex committed or switched generation since this snapshot."""
@@ -294,7 +294,7 @@ class Snapshot:
                 cached = order.best(self, plan, filters, sort, RANKED_KEEP, explain)
             with self._lock:
                 self._cache[key] = cached
-                while len(self._cache) > CACHE_SIZE:
+                while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         if cached.total == 0 and plan.words:
             # Quotes among other words (a question) are read as emphasis when
