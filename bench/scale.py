@@ -17,8 +17,8 @@ cached ranking; the index warmed once after opening, as a server does, and the
 time that takes): p50/p95/p99 per group and the searching process's peak RSS; a reindex with
 nothing changed and one after adding a document; ``policy-search serve`` under
 HTTP load from 1 and 8 clients (every request ranked: the server keeps no rankings)
-and its peak RSS. A document is added twice: by syncing the corpus folder (every file read and hashed) and by indexing the new
-file's path alone. Prints a table; writes
+and its peak RSS. A document is added twice: by syncing the corpus folder (every file
+read and hashed) and by indexing the new file's path alone. Prints a table; writes
 ``bench/results/scale-N-YYYYMMDD-HHMMSS.json``. ``--keep`` leaves the N× index
 in ``bench/data/scale-N/index`` (for profiling).
 """
