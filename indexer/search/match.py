@@ -82,24 +82,14 @@ def classify(part: Part, needle: str, whole_numbers: bool
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Positions of ``needle`` (ascending) and, per position, whether the
     occurrence is a whole word, inside a word, across a word boundary."""
+    if len(needle) == 1:
+        pos = _alone(part, needle, whole_numbers)
+        ones = np.ones(len(pos), dtype=np.bool_)
+        return pos, ones, ~ones, ~ones
     pos = part.positions(needle, whole_numbers)
     if not len(pos):
         z = np.zeros(0, dtype=np.bool_)
         return _EMPTY, z, z, z
-    if len(needle) == 1:
-        # A single character counts only where it is a word of its own (欠, not the
-        # 人 of 当事人): filtered before sorting, as a common character has many
-        # occurrences. Where it occurs inside words it is found through the query
-        # text as typed (the literal guarantee), not as a word.
-        if kernels is not None:
-            if pos.dtype not in (np.uint32, np.int64):
-                pos = pos.astype(np.int64)
-            pos = np.sort(kernels.alone(np.ascontiguousarray(pos), part.wstart))
-        else:
-            start, _, end = part.boundaries(pos, 1)
-            pos = np.sort(pos[start & end].astype(np.int64))
-        ones = np.ones(len(pos), dtype=np.bool_)
-        return pos, ones, ~ones, ~ones
     pos = pos.astype(np.int64)
     at_start, inner, at_end = part.boundaries(pos, len(needle))
     whole = at_start & at_end
@@ -108,12 +98,28 @@ def classify(part: Part, needle: str, whole_numbers: bool
     return pos, whole, inside, across
 
 
+def _alone(part: Part, needle: str, whole_numbers: bool) -> np.ndarray:
+    """Positions (ascending) of a single character where it is a word of its own (欠,
+    not the 人 of 当事人): filtered before sorting, as a common character has many
+    occurrences. Where it occurs inside words it is found through the query text as
+    typed (the literal guarantee), not as a word."""
+    pos = part.positions(needle, whole_numbers)
+    if not len(pos):
+        return _EMPTY
+    if kernels is not None:
+        if pos.dtype not in (np.uint32, np.int64):
+            pos = pos.astype(np.int64)
+        return np.sort(kernels.alone(np.ascontiguousarray(pos), part.wstart))
+    start, _, end = part.boundaries(pos, 1)
+    return np.sort(pos[start & end].astype(np.int64))
+
+
 def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:
     """Every occurrence of ``needle`` (already units) in ``part``, classified."""
     if kernels is None or part.starts.dtype != np.int64:
         return aggregate(part, *classify(part, needle, whole_numbers))
-    if len(needle) == 1:  # where the unit is a word of its own, sorted
-        pos = classify(part, needle, whole_numbers)[0]
+    if len(needle) == 1:
+        pos = _alone(part, needle, whole_numbers)
     else:
         pos = np.ascontiguousarray(part.positions(needle, whole_numbers), dtype=np.int64)
     if not len(pos):

@@ -63,7 +63,9 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     sums = np.zeros(len(snap._doc_order))
     for r in results:
         sums += np.bincount(r.docs, weights=r.score, minlength=len(sums))
-    doc_gain = DOCUMENT_W * np.log1p(sums)
+    doc_gain = np.zeros(len(sums))  # the logarithm only of the documents matched
+    matched = np.flatnonzero(sums)
+    doc_gain[matched] = DOCUMENT_W * np.log1p(sums[matched])
     # Level of authority: central before provincial before local documents,
     # unless the query names a place.
     by_level = bool(results and plan.words and not authority.names_place(
