@@ -300,6 +300,33 @@ def _rss_kb(pid: int, key: str = "VmHWM") -> int:
     return 0
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the server and its processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _pss_kb(pids: list[int]) -> dict[str, int]:
+    """Proportional set sizes summed over ``pids``: each shared page counts once in all."""
+    total = {"Pss": 0, "Pss_Anon": 0, "Pss_File": 0}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                key = line.split(":", 1)[0]
+                if key in total:
+                    total[key] += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds: float) -> dict:
     port = _free_port()
     # Every request ranked anew: the query set is shorter than a run's requests, and
@@ -319,6 +346,15 @@ def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("server did not start") from None
                 time.sleep(0.3)
+        peak_pss = [0]
+        sampling = threading.Event()
+
+        def sample():  # the memory of every server process, twice a second
+            while not sampling.wait(0.5):
+                peak_pss[0] = max(peak_pss[0], _pss_kb(_tree(proc.pid))["Pss"])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         urls = [base + "/api/search?" + urllib.parse.urlencode(
             {k: v for k, v in (("q", q["q"]), ("issuer", q.get("issuer")),
                                ("from", q.get("date_from")), ("sort", q.get("sort")))
@@ -359,10 +395,18 @@ def http_load(index_dir: Path, queries: list[dict], clients: list[int], seconds:
                            "p50_ms": round(statistics.median(lat), 1) if lat else None,
                            "p99_ms": round(percentile(lat, 99), 1) if lat else None,
                            "errors": errors[0]}
-        out["serving_rss_mb"] = round(_rss_kb(proc.pid) / 1024, 1)
-        # Now: anonymous memory, and pages of memory-mapped files (shared, evictable).
-        out["serving_rss_anon_mb"] = round(_rss_kb(proc.pid, "RssAnon") / 1024, 1)
-        out["serving_rss_file_mb"] = round(_rss_kb(proc.pid, "RssFile") / 1024, 1)
+        sampling.set()
+        sampler.join()
+        pids = _tree(proc.pid)
+        end = _pss_kb(pids)
+        out["server_processes"] = len(pids) - 1 if len(pids) > 1 else 1
+        # The largest process's peak RSS; the memory of all of them (each shared page
+        # counted once), at its peak and at the end: anonymous, and pages of
+        # memory-mapped files (shared, evictable).
+        out["serving_rss_mb"] = round(max(_rss_kb(p) for p in pids) / 1024, 1)
+        out["serving_pss_mb"] = round(max(peak_pss[0], end["Pss"]) / 1024, 1)
+        out["serving_rss_anon_mb"] = round(end["Pss_Anon"] / 1024, 1)
+        out["serving_rss_file_mb"] = round(end["Pss_File"] / 1024, 1)
         return out
     finally:
         proc.terminate()
@@ -487,11 +531,13 @@ def print_table(r: dict) -> None:
                                        f"p50 x{r['ratios']['p50']}, p99 x{r['ratios']['p99']}"),
         ]
     for level, h in r["http"].items():
-        if level.startswith("serving_"):
+        if not level.isdigit():
             continue
         rows.append((f"HTTP, {level} clients", f"{h['rps']} req/s, p99 {h['p99_ms']} ms, "
                                                f"errors {h['errors']}"))
-    rows.append(("serving RSS (peak)", f"{r['http']['serving_rss_mb']} MB"))
+    rows.append(("serving memory (peak)", f"{r['http']['serving_pss_mb']} MB in "
+                 f"{r['http']['server_processes']} processes, largest RSS "
+                 f"{r['http']['serving_rss_mb']} MB"))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")

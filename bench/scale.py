@@ -335,7 +335,9 @@ def print_table(result: dict) -> None:
         row("HTTP, 8 clients", lambda s: f"{s['http']['8']['rps']} req/s, "
                                          f"p99 {s['http']['8']['p99_ms']} ms, "
                                          f"errors {s['http']['8']['errors']}"),
-        row("serving peak RSS", lambda s: f"{s['http']['serving_rss_mb']} MB"),
+        row("serving memory, peak", lambda s: f"{s['http']['serving_pss_mb']} MB in "
+                                               f"{s['http']['server_processes']} processes"),
+        row("  largest process's peak RSS", lambda s: f"{s['http']['serving_rss_mb']} MB"),
         row("  at the end: anonymous / mapped files",
             lambda s: f"{s['http']['serving_rss_anon_mb']} / {s['http']['serving_rss_file_mb']} MB"),
     ]

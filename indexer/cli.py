@@ -460,14 +460,17 @@ def stats_cmd(index_dir, as_json):
 @index_dir_option
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
-@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
-def serve_cmd(index_dir, host, port, threads):
+@click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Threads of each server process.")
+@click.option("--processes", type=click.IntRange(min=0), default=None,
+              help="Server processes (default: the server_processes setting; 0: one per "
+                   "core, at most 4).")
+def serve_cmd(index_dir, host, port, threads, processes):
     """Serve the web UI through waitress; build the index of corpus/ first if there is none."""
     import logging
 
-    import waitress
-
     from webui import create_app
+    from webui.server import default_processes, listen, serve
 
     from .runtime import server_memory
     from .store import IncompatibleIndex, check_compatible, read_meta
@@ -498,11 +501,28 @@ def serve_cmd(index_dir, host, port, threads):
         raise click.ClickException(str(exc)) from None
     host = settings.resolve("host", host)
     port = settings.resolve("port", port)
+    try:
+        processes = settings.resolve("server_processes", processes) or default_processes()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if processes < 0:
+        raise click.ClickException(f"POLICY_SEARCH_SERVER_PROCESSES={processes}: "
+                                   "expected 0 or more")
     app = create_app({"INDEX_DIR": str(target)})
-    index = app.extensions["policy_search_index"].get()
-    threading.Thread(target=_warm, args=(index, log), name="warm", daemon=True).start()
-    log.info("serving %s on http://%s:%s/", target, host, port)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="policy-search")
+    holder = app.extensions["policy_search_index"]
+    index = holder.get()
+    try:
+        sockets = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(exc.strerror or str(exc)) from None
+    if processes > 1:
+        # Warmed once, before the processes are forked: they share what it builds.
+        _warm(index, log)
+    else:
+        threading.Thread(target=_warm, args=(index, log), name="warm", daemon=True).start()
+    log.info("serving %s on http://%s:%s/ (%d process%s of %d threads)", target, host, port,
+             processes, "" if processes == 1 else "es", threads)
+    serve(app, sockets, threads, processes, release=holder.close)
 
 
 def _warm(index, log) -> None:

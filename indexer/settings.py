@@ -52,6 +52,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("cache_size", "POLICY_SEARCH_CACHE_SIZE", 256,
                 "Rankings an open index keeps for queries asked again (0: none, every "
                 "query ranked anew)."),
+        Setting("server_processes", "POLICY_SEARCH_SERVER_PROCESSES", 0,
+                "Processes that answer the web UI's requests, each with its own threads "
+                "(0: one per core, at most 4)."),
         Setting("host", "POLICY_SEARCH_HOST", "127.0.0.1", "Address the web UI listens on."),
         Setting("port", "POLICY_SEARCH_PORT", 8000, "Port the web UI listens on."),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -226,4 +227,10 @@ def test_benchmark_smoke_mode():
     assert lines[0].startswith("corpus                            ")
     assert "20 documents" in lines[0]
     assert any(line.startswith("HTTP, 32 clients") and line.endswith("errors 0") for line in lines)
+    from webui.server import default_processes
+
+    memory = [line for line in lines if line.startswith("serving memory (peak)")]
+    assert len(memory) == 1
+    assert re.fullmatch(r"serving memory \(peak\) +[\d.]+ MB in (\d+) processes, largest RSS "
+                        r"[\d.]+ MB", memory[0]).group(1) == str(default_processes())
     assert lines[-1].endswith("bench/results/smoke.json")

@@ -52,6 +52,13 @@ class IndexHolder:
             self._checked = now
             return self._index
 
+    def close(self) -> None:
+        """Close the open index (the next :meth:`get` opens it again)."""
+        with self._lock:
+            index, self._index = self._index, None
+        if index is not None:
+            index.close()
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)

@@ -26,6 +26,7 @@ lists from its indexes.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -193,15 +194,19 @@ def load(path: Path) -> dict[str, Entry]:
 
 # --- reading -----------------------------------------------------------------------
 
+#: Connections a forked process inherited: never used or closed in it.
+_INHERITED: list = []
+
+
 class Citations:
     """The citations of one commit, read-only; safe to share between threads."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self._db = None
+        self._pid = os.getpid()
         if path is not None:
-            self._db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True,
-                                       check_same_thread=False)
+            self._db = self._connect(path)
         self._lock = threading.Lock()
         self._resolver: Resolver | None = None
         self._citing: dict[str, list[tuple[str, int]]] = {}
@@ -221,16 +226,29 @@ class Citations:
                                    "run `policy-search index --rebuild`")
         return cls(path)
 
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True,
+                               check_same_thread=False)
+
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
         if self._db is None:
             return []
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked process (``serve``'s processes) connects anew: SQLite
+                # connections must not be used across fork(). The parent's is left alone.
+                _INHERITED.append(self._db)
+                self._db, self._pid = self._connect(self.path), os.getpid()
             return self._db.execute(sql, args).fetchall()
 
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
-                self._db.close()
+                if self._pid == os.getpid():
+                    self._db.close()
+                else:
+                    _INHERITED.append(self._db)
                 self._db = None
 
     def mentions(self, doc_id: str) -> list[Cite]:

@@ -71,8 +71,24 @@ NUMBER_BOOST = 3.0
 #: Threads that evaluate the parts of the index for one query (numpy releases the GIL
 #: in the work that matters: searches, sorts, gathers and reductions).
 PART_THREADS = min(4, os.cpu_count() or 1)
-_POOL = ThreadPoolExecutor(max_workers=PART_THREADS, thread_name_prefix="parts") \
-    if PART_THREADS > 1 else None
+
+
+def _new_pool() -> ThreadPoolExecutor | None:
+    return ThreadPoolExecutor(max_workers=PART_THREADS, thread_name_prefix="parts") \
+        if PART_THREADS > 1 else None
+
+
+_POOL = _new_pool()
+
+
+def _pool_after_fork() -> None:
+    """A forked process (``serve``'s processes) has none of its parent's pool threads."""
+    global _POOL
+    if _POOL is not None:
+        _POOL = _new_pool()
+
+
+os.register_at_fork(after_in_child=_pool_after_fork)
 
 
 #: An item that takes longer than this sends the rest to the part threads; cheaper

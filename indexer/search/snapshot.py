@@ -80,6 +80,10 @@ def _date_int(iso: str) -> int:
 
 #: Rankings computed at once: more than one per core only adds memory, not speed.
 _RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+#: Searchers a forked process inherited: left open, as closing them would act on
+#: files its parent still reads.
+_INHERITED: list = []
+_REOPEN = threading.Lock()
 
 
 class Snapshot:
@@ -128,11 +132,12 @@ class Snapshot:
         lay_file = settings.resolve("lay_terms")
         self.lay_terms = load_lay_terms(str(lay_file) if lay_file else None)
         self._issuer_codes: dict = {}
-        # One Whoosh searcher per snapshot, used under self._use: Whoosh readers
-        # share file positions. Matching and ranking use the character index.
-        self._searcher = ix.searcher()
+        # One Whoosh searcher per snapshot and process, used under self._use: Whoosh
+        # readers share file positions. Matching and ranking use the character index.
+        self._pid = os.getpid()
+        self._own_searcher = ix.searcher()
         # Closed with close(), or when the last search on a replaced snapshot ends.
-        self._closer = weakref.finalize(self, self._searcher.close)
+        self._closer = weakref.finalize(self, self._own_searcher.close)
         self._parts, self._doc_order, opened = load_parts(gen, self._searcher)
         self._docs = documents(self._searcher, gen, opened)
         # Who cites whom in this commit (indexer.cite): a read-only SQLite file.
@@ -185,7 +190,25 @@ class Snapshot:
         except FileNotFoundError:
             return True
 
+    @property
+    def _searcher(self):
+        """This process's Whoosh searcher. A process forked after the snapshot was
+        opened (the processes of ``serve``) opens its own: the parent's shares file
+        positions with it. The character index's read-only maps stay shared."""
+        if self._pid != os.getpid():
+            with _REOPEN:
+                if self._pid != os.getpid():
+                    _INHERITED.append(self._own_searcher)  # the parent's: never closed here
+                    self._closer.detach()
+                    self._own_searcher = self._ix.searcher()
+                    self._closer = weakref.finalize(self, self._own_searcher.close)
+                    self._pid = os.getpid()
+        return self._own_searcher
+
     def close(self) -> None:
+        if self._pid != os.getpid():  # the parent's searcher: left to the parent
+            _INHERITED.append(self._own_searcher)
+            self._closer.detach()
         self._closer()
         self.citations.close()
 
