@@ -589,9 +589,12 @@ class Part:
                 return np.zeros(0, dtype=np.int64)
             sizes = offsets[at + 1].astype(np.int64) - offsets[at]
             r = int(np.argmin(sizes))
-            pos = order[offsets[at[r]]:offsets[at[r] + 1]].astype(np.int64) - r
-            # Whole needle inside the part, before its final separator.
-            pos = pos[(pos >= 0) & (pos + len(ids) < len(self.units))]
+            run = order[offsets[at[r]]:offsets[at[r] + 1]]  # ascending
+            # Whole needle inside the part, before its final separator: 0 <= run - r
+            # and run - r + len(ids) < len(units).
+            lo, hi = run.searchsorted([r, len(self.units) - len(ids) + r])
+            pos = run[lo:hi].astype(np.int64)
+            pos -= r
             units_ = self.units
             for k in range(len(ids)):
                 if k in (r, r + 1) or not len(pos):

@@ -186,3 +186,43 @@ def test_warm_builds_the_definition_frame_tables(tmp_path):
 def test_key_of_one_row_equals_the_packed_keys(rows):
     packed = match._pack(np.array(rows, dtype=np.int64))
     assert [match._key(np.array(r, dtype=np.int64)) for r in rows] == packed.tolist()
+
+
+def test_ranges_lists_every_integer_of_the_ranges():
+    lo, hi = np.array([0, 5, 9, 14]), np.array([2, 5, 12, 15])
+    assert match.ranges(lo, hi).tolist() == [0, 1, 9, 10, 11, 14]
+    assert match.ranges(np.array([3]), np.array([3])).tolist() == []
+
+
+def test_doc_rows_are_the_runs_of_the_documents():
+    from indexer.search.parts import PartView
+
+    view = PartView(None, 0, np.ones(7, dtype=bool), np.array([3, 3, 0, 0, 0, 2, 5]))
+    starts, ends = view.doc_rows(np.array([0, 2, 4, 5]))
+    assert (starts.tolist(), ends.tolist()) == ([2, 5, 6], [5, 6, 7])
+    starts, ends = view.doc_rows(np.array([3]))
+    assert (starts.tolist(), ends.tolist()) == ([0], [2])
+    assert [a.tolist() for a in view.doc_rows(np.array([1, 9]))] == [[], []]
+    # A document whose rows are not one run: the caller looks up each row instead.
+    assert PartView(None, 0, np.ones(4, dtype=bool), np.array([1, 1, 2, 1])).doc_rows(
+        np.array([1])) is None
+
+
+def test_search_is_the_same_without_document_runs(index, monkeypatch):
+    """The candidates of documents whose title has a word, found from the documents'
+    runs of rows, equal those found by looking up each candidate's document."""
+    from indexer.search.parts import PartView
+
+    queries = ["通知 企业", "就业 企业", "就业促进 失业保险"]
+
+    def run():
+        index.clear_cache()
+        return [(q, res.total, res.facets,
+                 [(h.doc_id, h.paragraph, h.score, h.explain) for h in res.hits])
+                for q in queries for res in [index.search(q, limit=50, explain=True)]]
+
+    got = run()
+    kinds = {p["kind"] for _, _, _, hits in got for *_, why in hits for p in why["parts"]}
+    assert {"title", "heading", "word"} <= kinds
+    monkeypatch.setattr(PartView, "doc_rows", lambda self, ranks: None)
+    assert run() == got

@@ -314,6 +314,19 @@ def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
     return unique(np.concatenate(arrays))
 
 
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Every integer of the ranges ``[lo, hi)`` in turn (ascending when the ranges
+    are ascending and disjoint)."""
+    size = hi - lo
+    keep = size > 0
+    lo, size = lo[keep], size[keep]
+    total = int(size.sum())
+    if not total:
+        return _EMPTY
+    first = np.cumsum(size) - size  # where each range starts in the output
+    return np.repeat(lo - first, size) + np.arange(total)
+
+
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.intersect1d(a, b, assume_unique=True)
 

@@ -33,6 +33,42 @@ class PartView:
     facet_values: dict[str, list[str]] = field(default_factory=dict)
     #: … and the place in it of each of this part's codes
     facet_codes: dict[str, np.ndarray] = field(default_factory=dict)
+    _runs: tuple | None = field(default=None, repr=False)
+
+    def doc_rows(self, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where the rows of the documents ``ranks`` (ascending places in doc_id
+        order) lie in this part: ascending, disjoint ranges ``[starts, ends)``. None
+        when a document's rows are not one run (then ``doc_rank`` tells)."""
+        runs = self._runs
+        if runs is None:
+            runs = self._runs = _doc_runs(self.doc_rank)
+        if runs == ():
+            return None
+        ranks_sorted, starts, ends = runs
+        at = np.searchsorted(ranks_sorted, ranks)
+        found = at < len(ranks_sorted)
+        at = at[found]
+        at = at[ranks_sorted[at] == ranks[found]]
+        s = starts[at]
+        order = np.argsort(s)  # row order: the ranges ascend with it
+        return s[order], ends[at][order]
+
+
+def _doc_runs(doc_rank: np.ndarray) -> tuple:
+    """Each document's run of rows, ordered by its rank: (ranks, starts, ends), or ()
+    when some document's rows are not contiguous."""
+    n = len(doc_rank)
+    if not n:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    starts = np.flatnonzero(np.concatenate(([True], doc_rank[1:] != doc_rank[:-1])))
+    ranks = doc_rank[starts].astype(np.int64)
+    order = np.argsort(ranks, kind="stable")
+    ranks = ranks[order]
+    if (ranks[1:] == ranks[:-1]).any():
+        return ()
+    ends = np.append(starts[1:], n)
+    return ranks, starts[order].astype(np.int64), ends[order].astype(np.int64)
 
 
 def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:

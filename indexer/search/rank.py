@@ -167,11 +167,14 @@ class _State:
     slots: list[match.Slots]
     in_heading: list[np.ndarray]
     term_slots: dict[int, match.Slots]
+    #: per word: the candidates whose document's title has it (None: no title has it)
+    in_title: list[np.ndarray | None] = field(default_factory=list)
 
     def subset(self, keep: np.ndarray, renumber: np.ndarray) -> _State:
         return _State(self.occs, self.required, [s.subset(keep, renumber) for s in self.slots],
                       [renumber[h[keep[h]]] for h in self.in_heading],
-                      {t: s.subset(keep, renumber) for t, s in self.term_slots.items()})
+                      {t: s.subset(keep, renumber) for t, s in self.term_slots.items()},
+                      [None if t is None else renumber[t[keep[t]]] for t in self.in_title])
 
 
 class Ranker:
@@ -346,8 +349,10 @@ class Ranker:
                     under = np.flatnonzero(match.member(section, headings, part.rows))
             state.in_heading.append(under)
             found = [state.slots[k].at, under]
-            if self._any(self.title_docs[k]):
-                found.append(np.flatnonzero(self.title_docs[k][doc_rank]))
+            in_title = self._in_title(view, self.title_docs[k], cand, doc_rank)
+            state.in_title.append(in_title)
+            if in_title is not None:
+                found.append(in_title)
             found_words.append(match.union(found, n))
         for t, term in enumerate(plan.terms):
             if self._simple(term):
@@ -356,8 +361,9 @@ class Ranker:
                 rows, _ = self.literal(part, term.needle, False)
                 state.term_slots[t] = match.Slots(cand, rows, index)
                 found = state.term_slots[t].at
-                if self._any(self.term_title[t]):
-                    found = match.union([found, np.flatnonzero(self.term_title[t][doc_rank])], n)
+                in_title = self._in_title(view, self.term_title[t], cand, doc_rank)
+                if in_title is not None:
+                    found = match.union([found, in_title], n)
             _add_one(res.tier, found)
             # A term found as typed has each of its words.
             if len(found):
@@ -370,6 +376,22 @@ class Ranker:
                 _add_one(count, found)
             res.all_words = count == len(found_words)
         return res
+
+    def _in_title(self, view, docs: np.ndarray, cand: np.ndarray,
+                  doc_rank: np.ndarray) -> np.ndarray | None:
+        """The candidates (indices, ascending) of the documents ``docs`` (a per-document
+        mask: those whose title has a word), or None when there are none: from the
+        documents' runs of rows, not a look-up per candidate."""
+        if not self._any(docs):
+            return None
+        key = ("ranks", id(docs))
+        ranks = self._any_docs.get(key)
+        if ranks is None:
+            ranks = self._any_docs[key] = np.flatnonzero(docs)
+        runs = view.doc_rows(ranks)
+        if runs is None:
+            return np.flatnonzero(docs[doc_rank])
+        return match.ranges(np.searchsorted(cand, runs[0]), np.searchsorted(cand, runs[1]))
 
     def _simple(self, term) -> bool:
         """A term that is one word of several characters, as typed: found where the word is."""
@@ -391,9 +413,7 @@ class Ranker:
         # proportion to its rows among the candidates).
         norm = K1 * (1.0 - B + B * part.lengths[cand] / self.snap._avg_len)
         for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
-            title = self.title_docs[k]
-            in_title = title[doc_rank] if self._any(title) else None
-            self._score_word(res, word, k, occ, state.slots[k], norm, in_title,
+            self._score_word(res, word, k, occ, state.slots[k], norm, state.in_title[k],
                              state.in_heading[k])
         for t, term in enumerate(plan.terms):
             if self._simple(term):
@@ -471,11 +491,11 @@ class Ranker:
             # The title stands in for a word the paragraph lacks (劳动合同法 试用期: the
             # law's articles on 试用期 rarely repeat its name); where the paragraph has
             # the word, its own occurrences score it.
-            at = np.flatnonzero(in_title)
-            at = at[~match.member(at, slots.at, len(res.rows))]
+            n = len(res.rows)
+            at = in_title[~match.member(in_title, slots.at, n)]
             self._add(res, "title", word.text, at, np.full(len(at), TITLE_W * weight))
             # A heading that repeats the title (a law's name above its text) adds nothing new.
-            in_heading = in_heading[~in_title[in_heading]]
+            in_heading = in_heading[~match.member(in_heading, in_title, n)]
         self._add(res, "heading", word.text, in_heading,
                   np.full(len(in_heading), HEADING_W * weight))
 
