@@ -43,13 +43,19 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
                 int length):
     """For positions of a needle of ``length`` units (ascending): the rows that have
     it, per row its whole-word, inside-a-word and across-words occurrences, and the
-    row of every position."""
-    cdef Py_ssize_t n = pos.shape[0], i, k = 0
+    row of every position; in one pass (the per-row arrays are cut from buffers of
+    one entry per position, whose pages past the rows are never touched)."""
+    cdef Py_ssize_t n = pos.shape[0], i, k = -1
     position_rows = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] prow = position_rows
+    rows_out = np.empty(n, dtype=np.int64)
+    whole_out = np.empty(n, dtype=np.int32)
+    inside_out = np.empty(n, dtype=np.int32)
+    across_out = np.empty(n, dtype=np.int32)
+    cdef int64_t[::1] prow = position_rows, rows = rows_out
+    cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
     cdef int64_t p, r = 0, b, last = -1
     cdef int j, inner
-    with nogil:  # the row of each position, and how many rows
+    with nogil:
         for i in range(n):
             p = pos[i]
             b = blocks[p >> bits]
@@ -60,22 +66,10 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
             prow[i] = r
             if r != last:
                 k += 1
-                last = r
-    rows_out = np.empty(k, dtype=np.int64)
-    whole_out = np.zeros(k, dtype=np.int32)
-    inside_out = np.zeros(k, dtype=np.int32)
-    across_out = np.zeros(k, dtype=np.int32)
-    cdef int64_t[::1] rows = rows_out
-    cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
-    k = -1
-    last = -1
-    with nogil:  # each occurrence classified, counted in its row
-        for i in range(n):
-            p = pos[i]
-            r = prow[i]
-            if r != last:
-                k += 1
                 rows[k] = r
+                whole[k] = 0
+                inside[k] = 0
+                across[k] = 0
                 last = r
             if _bit(wstart, p) and _bit(wstart, p + length):
                 whole[k] += 1
@@ -89,7 +83,8 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
                 across[k] += 1
             else:
                 inside[k] += 1
-    return rows_out, whole_out, inside_out, across_out, position_rows
+    k += 1
+    return rows_out[:k], whole_out[:k], inside_out[:k], across_out[:k], position_rows
 
 
 def near(const int64_t[::1] pa, const int64_t[::1] ra, const int64_t[::1] pb,
