@@ -133,6 +133,7 @@ class Index:
         for view in self._snap._parts:
             view.part.warm()
             rank.warm(view.part)
+        self._snap.doc_facets  # noqa: B018 - built now, not by the first query
 
     def clear_cache(self) -> None:
         """Forget cached rankings (benchmarks measure every query cold)."""

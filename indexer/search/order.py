@@ -127,7 +127,7 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
             if plan.expanded:
                 why["expanded"] = {k: list(v) for k, v in plan.expanded.items()}
         ranked.append((docnum, float(s_c[i]), bool(a_c[i]), why))
-    facets, over = facet_counts(found, snap.facet_labels)
+    facets, over = facet_counts(found, snap.doc_facets, snap.facet_labels)
     total = sum(len(r.rows) for r in found)
     total_all = sum(int(np.count_nonzero(r.all_words)) for r in found)
     return Ranked(ranked, total, total_all, facets, over)

@@ -34,6 +34,8 @@ class PartView:
     #: … and the place in it of each of this part's codes
     facet_codes: dict[str, np.ndarray] = field(default_factory=dict)
     _runs: tuple | None = field(default=None, repr=False)
+    #: per document code of the part: the document's place in doc_id order
+    doc_rank_of_code: np.ndarray | None = None
 
     def doc_rows(self, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Where the rows of the documents ``ranks`` (ascending places in doc_id
@@ -104,5 +106,22 @@ def load_parts(gen: Path, searcher) -> tuple[list[PartView], list[str], dict]:
         by_code = np.array([rank[d] for d in part.tables["docs"]] + [-1], dtype=np.int32)
         codes = {name: np.array([places[name][v] for v in part.tables[name]], dtype=np.int64)
                  for name in FACETS}
-        views.append(PartView(part, base, alive, by_code[part.doc], values, codes))
+        views.append(PartView(part, base, alive, by_code[part.doc], values, codes,
+                              doc_rank_of_code=by_code[:-1]))
     return views, order, opened
+
+
+def doc_facets(views: list[PartView], documents: int) -> dict[str, np.ndarray]:
+    """Per facet column: each document's value (its place in the index-wide list of
+    values, -1 for none), by the document's place in doc_id order."""
+    out = {}
+    for name in FACETS:
+        codes = np.full(documents, -1, dtype=np.int64)
+        for view in views:
+            part = view.part
+            local = np.asarray(part.doc_column(name)).astype(np.int64)
+            ranks = view.doc_rank_of_code[:len(local)]
+            known = (local >= 0) & (ranks >= 0)
+            codes[ranks[known]] = view.facet_codes[name][local[known]]
+        out[name] = codes
+    return out

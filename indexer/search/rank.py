@@ -589,31 +589,27 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
     return [wanted[r.docs] for r in found]
 
 
-def facet_counts(results: list[PartResult], labels=None) -> tuple[dict[str, dict[str, int]], str]:
+def facet_counts(results: list[PartResult], doc_facets: dict[str, np.ndarray],
+                 labels=None) -> tuple[dict[str, dict[str, int]], str]:
     """Facet counts over the all-words rows when there are any, else over every match.
 
-    ``labels(facet, value)``, when given, names the rows a value counts for
-    (an issuer's canonical bodies: one row per body, joint issuers in each)."""
+    ``doc_facets`` gives each document's value of each facet
+    (:func:`indexer.search.parts.doc_facets`); ``labels(facet, value)``, when given,
+    names the rows a value counts for (an issuer's canonical bodies: one row per
+    body, joint issuers in each)."""
     over = "all" if any(r.all_words.any() for r in results) else "some"
     out = {}
-    # Rows per document first: the facets are columns of the documents.
-    per_doc = []
-    for r in results:
-        rows = r.rows[r.all_words] if over == "all" else r.rows
-        docs = np.asarray(r.view.part.doc)[rows]
-        counts = np.bincount(docs[docs >= 0], minlength=len(r.view.part.tables["docs"]))
-        present = np.flatnonzero(counts)
-        per_doc.append((present, counts[present]))
+    # Rows per document first (the facets are columns of the documents), every part at once.
+    docs = [r.docs[r.all_words] if over == "all" else r.docs for r in results]
+    docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+    per_doc = np.bincount(docs[docs >= 0])
+    present = np.flatnonzero(per_doc)
+    per_doc = per_doc[present]
     for name in FACETS:
-        # Rows per value of the whole index (every part's codes placed in one table).
         values = results[0].view.facet_values[name] if results else []
-        per_value = np.zeros(len(values))
-        for r, (present, counts) in zip(results, per_doc, strict=True):
-            codes = r.view.part.doc_column(name)[present]
-            valid = codes >= 0
-            if valid.any():
-                per_value += np.bincount(r.view.facet_codes[name][codes[valid]],
-                                         weights=counts[valid], minlength=len(values))
+        codes = doc_facets[name][present]
+        valid = codes >= 0
+        per_value = np.bincount(codes[valid], weights=per_doc[valid], minlength=len(values))
         found = np.flatnonzero(per_value)
         counts: Counter = Counter()
         for value, count in zip([values[i] for i in found.tolist()],

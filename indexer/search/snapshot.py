@@ -7,6 +7,7 @@ a new one after a reindex.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 import threading
@@ -38,7 +39,7 @@ from . import (
 )
 from . import query as q
 from .layterms import load_lay_terms
-from .parts import PartView, load_parts
+from .parts import PartView, doc_facets, load_parts
 from .plan import Plan, load_stopwords, make_plan, relaxed
 from .rank import NUMBER_BOOST, Filters, Ranker
 from .results import DocumentNotFound, DocumentView, Hit, QueryError, Results
@@ -480,6 +481,11 @@ class Snapshot:
                     self._issuer_codes.clear()
                 self._issuer_codes[key] = cached
         return cached
+
+    @functools.cached_property
+    def doc_facets(self) -> dict[str, np.ndarray]:
+        """Each document's facet values, by its place in doc_id order (facet counts)."""
+        return doc_facets(self._parts, len(self._doc_order))
 
     def facet_labels(self, facet: str, value: str) -> list[str]:
         """The facet rows a column value counts for: an issuer's canonical bodies."""
