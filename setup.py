@@ -4,4 +4,4 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 setup(ext_modules=cythonize([Extension("indexer.kernels", ["indexer/kernels.pyx"],
-                                       extra_compile_args=["-O3"])]))
+                                       extra_compile_args=["-O3", "-ffp-contract=off"])]))

@@ -204,3 +204,83 @@ def compact(const int64_t[::1] at, const int64_t[::1] src, const int64_t[::1] sl
     if k < n:
         return at_arr[:k].copy(), src_arr[:k].copy()
     return at_arr, src_arr
+
+
+def doc_sums(const double[::1] score, const int32_t[::1] docs, double[::1] sums):
+    """``sums[docs[i]] += score[i]`` in turn (``np.bincount``'s sums, added to ``sums``)."""
+    cdef Py_ssize_t n = score.shape[0], i
+    with nogil:
+        for i in range(n):
+            sums[docs[i]] += score[i]
+
+
+cdef inline double _key(double s, int32_t d, int32_t tier, uint8_t every,
+                        const double[::1] gain, const double[::1] level,
+                        bint by_level) noexcept nogil:
+    """Ranking key of one candidate: tiers first, then the score with its document's
+    context and level (as :func:`indexer.search.order.best` computes it)."""
+    cdef double c = s + gain[d]
+    if by_level:
+        c = c + c * (level[d] - 1.0)
+    return <double>(tier * 2 + every) * 1e6 + c
+
+
+cdef void _sift_down(double* heap, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t i = 0, child
+    cdef double v = heap[0]
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] < heap[child]:
+            child += 1
+        if heap[child] >= v:
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = v
+
+
+def top_keys(const double[::1] score, const int32_t[::1] docs, const int32_t[::1] tier,
+             const uint8_t[::1] every, const double[::1] gain, const double[::1] level,
+             bint by_level, Py_ssize_t keep):
+    """The ``keep`` largest ranking keys of the candidates (all of them when fewer), in
+    no order: a heap of ``keep`` over one pass, no key per candidate kept."""
+    cdef Py_ssize_t n = score.shape[0], i, size = 0, j, parent
+    out = np.empty(min(n, keep), dtype=np.float64)
+    cdef double[::1] heap = out
+    cdef double v
+    if keep <= 0:
+        return out[:0]
+    with nogil:
+        for i in range(n):
+            v = _key(score[i], docs[i], tier[i], every[i], gain, level, by_level)
+            if size < keep:  # sift up
+                j = size
+                size += 1
+                while j > 0:
+                    parent = (j - 1) // 2
+                    if heap[parent] <= v:
+                        break
+                    heap[j] = heap[parent]
+                    j = parent
+                heap[j] = v
+            elif v > heap[0]:
+                heap[0] = v
+                _sift_down(&heap[0], size)
+    return out
+
+
+def at_least(const double[::1] score, const int32_t[::1] docs, const int32_t[::1] tier,
+             const uint8_t[::1] every, const double[::1] gain, const double[::1] level,
+             bint by_level, double kth):
+    """Indices (ascending) of the candidates whose ranking key is at least ``kth``."""
+    cdef Py_ssize_t n = score.shape[0], i, k = 0
+    out_arr = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] out = out_arr
+    with nogil:
+        for i in range(n):
+            if _key(score[i], docs[i], tier[i], every[i], gain, level, by_level) >= kth:
+                out[k] = i
+                k += 1
+    return out_arr[:k].copy()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from indexer import charindex
 from indexer.charindex import CharIndex, Row, units
-from indexer.search import match, rank
+from indexer.search import match, order, rank
 
 #: (before, after) in units: 所称X, X是指, X，是指
 FORMS = rank._DEFINITION_FRAMES
@@ -102,7 +102,7 @@ def test_framed_around_the_occurrences_is_the_same(tmp_path_factory, texts, need
 
 def _numpy_only(mp) -> None:
     """Every compiled loop off: the NumPy code that is their reference."""
-    for module in (charindex, match, rank):
+    for module in (charindex, match, rank, order):
         mp.setattr(module, "kernels", None)
 
 
@@ -226,3 +226,29 @@ def test_search_is_the_same_without_document_runs(index, monkeypatch):
     assert {"title", "heading", "word"} <= kinds
     monkeypatch.setattr(PartView, "doc_rows", lambda self, ranks: None)
     assert run() == got
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(n=st.integers(0, 300), keep=st.integers(1, 40), seed=st.integers(0, 2**31),
+       by_level=st.booleans())
+def test_ranking_keys_equal_their_numpy_reference(n, keep, seed, by_level):
+    """The compiled ranking keys: the ``keep`` largest, and the candidates at or above
+    a key, as NumPy computes them (ties included)."""
+    if charindex.kernels is None:
+        pytest.skip("compiled loops not built")
+    rng = np.random.default_rng(seed)
+    score = rng.choice([0.0, 0.5, 1.25, 3.0], n) + rng.integers(0, 3, n) * 0.1
+    docs = rng.integers(0, 7, n).astype(np.int32)
+    tier = rng.integers(0, 3, n).astype(np.int32)
+    every = rng.integers(0, 2, n).astype(bool)
+    gain = rng.random(7)
+    levels = rng.choice([1.0, 0.8, 0.7, 1.25], 7)
+    context = score + gain[docs]
+    final = context + context * (levels[docs] - 1.0) if by_level else context
+    primary = (tier * 2 + every) * order._TIER + final
+    args = (score, docs, tier, every.view(np.uint8), gain, levels, by_level)
+    top = charindex.kernels.top_keys(*args, keep)
+    assert sorted(top.tolist()) == sorted(primary.tolist())[-keep:]
+    for kth in set(primary.tolist()[:5]):
+        assert charindex.kernels.at_least(*args, kth).tolist() == \
+            np.flatnonzero(primary >= kth).tolist()

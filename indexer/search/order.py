@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..charindex import kernels
 from . import authority, refine
 from .plan import Plan
 from .rank import Filters, Ranker, each, explain, facet_counts, worth_scoring
@@ -32,6 +33,29 @@ def _kth_largest(keep: int, keys: list[np.ndarray]) -> float | None:
             for k in keys]
     pool = np.concatenate(best)
     return float(np.partition(pool, len(pool) - keep)[len(pool) - keep])
+
+
+def _best_rows(results, sort: str, keep: int, doc_gain: np.ndarray, levels: np.ndarray,
+               by_level: bool, final) -> list[np.ndarray]:
+    """Per part result: the candidates (indices, ascending) whose primary sort key is
+    at least the ``keep``-th largest of all (every candidate when there are no more)."""
+    if sort != "date" and kernels is not None:
+        # Compiled: the keys computed on the fly, twice, never kept for every candidate.
+        args = [(r.score, r.docs, np.ascontiguousarray(r.tier, dtype=np.int32),
+                 r.all_words.view(np.uint8), doc_gain, levels, by_level) for r in results]
+        kth = _kth_largest(keep, [kernels.top_keys(*a, keep) for a in args])
+        return [kernels.at_least(*a, kth) if kth is not None else np.arange(len(r.rows))
+                for a, r in zip(args, results, strict=True)]
+    primaries = []
+    for r in results:
+        if sort == "date":
+            primaries.append(r.all_words.astype(np.int64) * 1e9 + r.view.part.date[r.rows])
+        else:
+            primaries.append((r.tier * 2 + r.all_words) * _TIER
+                             + final(r, slice(None))[1])
+    kth = _kth_largest(keep, primaries)
+    return [np.flatnonzero(p >= kth) if kth is not None else np.arange(len(p))
+            for p in primaries]
 
 
 @dataclass
@@ -62,7 +86,10 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     # well gains log(1 + the sum of their scores). (A document lies in one part.)
     sums = np.zeros(len(snap._doc_order))
     for r in results:
-        sums += np.bincount(r.docs, weights=r.score, minlength=len(sums))
+        if kernels is not None:
+            kernels.doc_sums(r.score, r.docs, sums)
+        else:
+            sums += np.bincount(r.docs, weights=r.score, minlength=len(sums))
     doc_gain = np.zeros(len(sums))  # the logarithm only of the documents matched
     matched = np.flatnonzero(sums)
     doc_gain[matched] = DOCUMENT_W * np.log1p(sums[matched])
@@ -70,33 +97,30 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     # unless the query names a place.
     by_level = bool(results and plan.words and not authority.names_place(
         [w.text for w in plan.words] + [t.text for t in plan.terms], snap._places))
-    # Per part: final scores and the primary sort key; only the rows that can reach
-    # the first ``keep`` places (on that key) go on, and need every other key.
-    parts = []
-    for r in results:
-        context = r.score + doc_gain[r.docs]
-        score = context + context * (snap._level_factors[r.docs] - 1.0) if by_level \
-            else context
-        if sort == "date":
-            primary = r.all_words.astype(np.int64) * 1e9 + r.view.part.date[r.rows]
-        else:
-            primary = (r.tier * 2 + r.all_words) * _TIER + score
-        parts.append((r, context, score, primary))
-    kth = _kth_largest(keep, [p[3] for p in parts])
-    chosen = [np.flatnonzero(primary >= kth) if kth is not None else np.arange(len(primary))
-              for _, _, _, primary in parts]
+    levels = snap._level_factors
+
+    def final(r, at) -> tuple[np.ndarray, np.ndarray]:
+        """The context score and the final score of the candidates ``at`` of ``r``."""
+        docs = r.docs[at]
+        context = r.score[at] + doc_gain[docs]
+        return context, (context + context * (levels[docs] - 1.0) if by_level else context)
+
+    # Per part: the primary sort key; only the rows that can reach the first ``keep``
+    # places (on that key) go on, and need every other key.
+    chosen = _best_rows(results, sort, keep, doc_gain, levels, by_level, final)
+    finals = [final(r, c) for r, c in zip(results, chosen, strict=True)]
 
     def cat(values) -> np.ndarray:
         """``values(k, part k's result, its chosen rows)`` of every part, in one array."""
-        return np.concatenate([values(k, p[0], c)
-                               for k, (p, c) in enumerate(zip(parts, chosen, strict=True))]
+        return np.concatenate([values(k, r, c)
+                               for k, (r, c) in enumerate(zip(results, chosen, strict=True))]
                               or [np.zeros(0, dtype=np.int64)])
 
     part_of = cat(lambda k, r, c: np.full(len(c), k, dtype=np.int64))
-    at = cat(lambda k, r, c: c)
+    at = cat(lambda k, r, c: np.arange(len(c)))
     t_c = cat(lambda k, r, c: r.tier[c].astype(np.int64))
     a_c = cat(lambda k, r, c: r.all_words[c].astype(np.int64))
-    s_c = cat(lambda k, r, c: parts[k][2][c])
+    s_c = cat(lambda k, r, c: finals[k][1])
     d_c = cat(lambda k, r, c: r.docs[c].astype(np.int64))
     date_c = cat(lambda k, r, c: r.view.part.date[r.rows[c]])
     n_c = cat(lambda k, r, c: r.view.part.n[r.rows[c]])
@@ -109,15 +133,16 @@ def best(snap, plan: Plan, filters: Filters, sort: str, keep: int,
     order = np.lexsort(keys)[:keep]
     ranked = []
     for i in order.tolist():
-        r, context, _, _ = parts[int(part_of[i])]
-        local = int(at[i])
+        k = int(part_of[i])
+        r, context = results[k], finals[k][0]
+        local = int(chosen[k][at[i]])
         docnum = int(r.view.base + r.rows[local])
         why = None
         if explain_hits:
             why = explain(r, local, int(t_c[i]), bool(a_c[i]))
             why["parts"].append({"kind": "document", "text": "",
                                  "score": round(float(doc_gain[d_c[i]]), 4)})
-            level_part = (float(context[local] * (snap._level_factors[d_c[i]] - 1.0))
+            level_part = (float(context[at[i]] * (snap._level_factors[d_c[i]] - 1.0))
                           if by_level else 0.0)
             if level_part:
                 why["parts"].append({"kind": "authority",
