@@ -592,7 +592,7 @@ class Part:
             run = order[offsets[at[r]]:offsets[at[r] + 1]]  # ascending
             # Whole needle inside the part, before its final separator: 0 <= run - r
             # and run - r + len(ids) < len(units).
-            lo, hi = run.searchsorted([r, len(self.units) - len(ids) + r])
+            lo, hi = run.searchsorted(np.array([r, len(self.units) - len(ids) + r], dtype=run.dtype))
             pos = run[lo:hi].astype(np.int64)
             pos -= r
             units_ = self.units

@@ -284,3 +284,17 @@ def at_least(const double[::1] score, const int32_t[::1] docs, const int32_t[::1
                 out[k] = i
                 k += 1
     return out_arr[:k].copy()
+
+
+def bm25_norm(const int32_t[::1] lengths, const int64_t[::1] cand, double k1, double b,
+              double avg):
+    """BM25's length normalisation of the candidates ``cand``:
+    ``k1 * (1 - b + b * lengths[cand] / avg)``, as NumPy evaluates it."""
+    cdef Py_ssize_t n = cand.shape[0], i
+    out_arr = np.empty(n, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef double base = 1.0 - b
+    with nogil:
+        for i in range(n):
+            out[i] = k1 * (base + b * <double>lengths[cand[i]] / avg)
+    return out_arr

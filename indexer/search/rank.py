@@ -320,7 +320,8 @@ class Ranker:
         if f.date_lo is not None:
             dates = part.date[cand]
             keep &= (dates >= f.date_lo) & (dates <= f.date_hi)
-        cand = cand[keep]
+        if not keep.all():
+            cand = cand[keep]
         if not len(cand):
             return None
         n = len(cand)
@@ -411,7 +412,9 @@ class Ranker:
         doc_rank = res.docs
         # BM25's length normalisation, once for every word (each word then costs in
         # proportion to its rows among the candidates).
-        norm = K1 * (1.0 - B + B * part.lengths[cand] / self.snap._avg_len)
+        norm = (kernels.bm25_norm(part.lengths, cand, K1, B, self.snap._avg_len)
+                if kernels is not None
+                else K1 * (1.0 - B + B * part.lengths[cand] / self.snap._avg_len))
         for k, (word, occ) in enumerate(zip(plan.words, occs, strict=True)):
             self._score_word(res, word, k, occ, state.slots[k], norm, state.in_title[k],
                              state.in_heading[k])
@@ -465,12 +468,16 @@ class Ranker:
 
     @staticmethod
     def _add(res: PartResult, kind: str, label: str, at: np.ndarray, values: np.ndarray) -> None:
-        """Candidates ``at`` (distinct) gain ``values``, kept as a score component."""
+        """Candidates ``at`` (distinct, ascending) gain ``values``, kept as a score
+        component."""
         nonzero = values != 0
         if not nonzero.all():
             at, values = at[nonzero], values[nonzero]
-        if len(at):
+        if len(at) == len(res.score):  # every candidate (``at`` is distinct)
+            res.score += values
+        elif len(at):
             res.score[at] += values
+        if len(at):
             res.components.append((kind, label, at, values))
 
     def _score_word(self, res: PartResult, word: Word, k: int, occ: match.Occ,
@@ -574,6 +581,8 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
     total = sum(len(r.rows) for r in found)
     if total <= keep:
         return [None] * len(found)
+    if sort != "date" and _uniform(found):  # one tier, all words or none: all are scored
+        return [None] * len(found)
     if sort == "date":
         coarse = [r.all_words.astype(np.int64) * 10**12
                   + r.view.part.date[r.rows].astype(np.int64) * 1000 + r.tier for r in found]
@@ -589,6 +598,15 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
     return [wanted[r.docs] for r in found]
 
 
+def _uniform(found: list[PartResult]) -> bool:
+    """Whether every candidate has the same tier and the same all-words flag."""
+    tiers = {(int(r.tier.min()), int(r.tier.max())) for r in found if len(r.rows)}
+    if len(tiers) > 1 or any(low != high for low, high in tiers):
+        return False
+    flags = {(bool(r.all_words.min()), bool(r.all_words.max())) for r in found if len(r.rows)}
+    return len(flags) <= 1 and all(low == high for low, high in flags)
+
+
 def facet_counts(results: list[PartResult], doc_facets: dict[str, np.ndarray],
                  labels=None) -> tuple[dict[str, dict[str, int]], str]:
     """Facet counts over the all-words rows when there are any, else over every match.
@@ -602,7 +620,7 @@ def facet_counts(results: list[PartResult], doc_facets: dict[str, np.ndarray],
     # Rows per document first (the facets are columns of the documents), every part at once.
     docs = [r.docs[r.all_words] if over == "all" else r.docs for r in results]
     docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
-    per_doc = np.bincount(docs[docs >= 0])
+    per_doc = np.bincount(docs if not len(docs) or docs.min() >= 0 else docs[docs >= 0])
     present = np.flatnonzero(per_doc)
     per_doc = per_doc[present]
     for name in FACETS:
