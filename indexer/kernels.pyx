@@ -12,6 +12,18 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
 
+cdef extern from *:
+    """
+    #define PREFETCH(address) __builtin_prefetch(address)
+    """
+    void PREFETCH(const void* address) noexcept nogil
+
+# How many items ahead the loops over positions and rows ask for the memory they will
+# read (the items are far apart: each read is a cache miss otherwise).
+cdef enum:
+    AHEAD = 16
+
+
 cdef inline int _bit(const uint8_t[::1] w, int64_t q) noexcept nogil:
     """Whether a word starts at unit ``q`` (bytes past the end read as the last one)."""
     cdef int64_t b = q >> 3
@@ -30,12 +42,32 @@ def row_of(const int64_t[::1] pos, const int64_t[::1] starts, const uint32_t[::1
     cdef int64_t p, r
     with nogil:
         for i in range(n):
+            if i + AHEAD < n:
+                PREFETCH(&starts[blocks[pos[i + AHEAD] >> bits] + 1])
             p = pos[i]
             r = blocks[p >> bits]
             while starts[r + 1] <= p:
                 r += 1
             rows[i] = r
     return out
+
+
+ctypedef fused item_t:
+    uint8_t
+    int32_t
+
+
+def take(const item_t[::1] values, const int64_t[::1] at):
+    """``values[at]``, asking for each item's memory ahead of reading it."""
+    cdef Py_ssize_t n = at.shape[0], i
+    out_arr = np.empty(n, dtype=np.uint8 if item_t is uint8_t else np.int32)
+    cdef item_t[::1] out = out_arr
+    with nogil:
+        for i in range(n):
+            if i + AHEAD < n:
+                PREFETCH(&values[at[i + AHEAD]])
+            out[i] = values[at[i]]
+    return out_arr
 
 
 def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
@@ -55,8 +87,13 @@ def occurrences(const int64_t[::1] pos, const int64_t[::1] starts,
     cdef int32_t[::1] whole = whole_out, inside = inside_out, across = across_out
     cdef int64_t p, r = 0, b, last = -1
     cdef int j, inner
+    cdef int64_t q
     with nogil:
         for i in range(n):
+            if i + AHEAD < n:
+                q = pos[i + AHEAD]
+                PREFETCH(&wstart[min(q >> 3, wstart.shape[0] - 1)])
+                PREFETCH(&starts[blocks[q >> bits] + 1])
             p = pos[i]
             b = blocks[p >> bits]
             if b > r:
@@ -154,6 +191,8 @@ def alone(const position_t[::1] pos, const uint8_t[::1] wstart):
     cdef int64_t p
     with nogil:
         for i in range(n):
+            if i + AHEAD < n:
+                PREFETCH(&wstart[min(<int64_t>pos[i + AHEAD] >> 3, wstart.shape[0] - 1)])
             p = pos[i]
             if _bit(wstart, p) and _bit(wstart, p + 1):
                 out[k] = p
@@ -172,6 +211,8 @@ def under(const int32_t[::1] section, const int64_t[::1] cand,
     cdef int64_t s
     with nogil:
         for i in range(n):
+            if i + AHEAD < n:
+                PREFETCH(&section[cand[i + AHEAD]])
             s = section[cand[i]]
             if s < 0:
                 continue
@@ -296,5 +337,7 @@ def bm25_norm(const int32_t[::1] lengths, const int64_t[::1] cand, double k1, do
     cdef double base = 1.0 - b
     with nogil:
         for i in range(n):
+            if i + AHEAD < n:
+                PREFETCH(&lengths[cand[i + AHEAD]])
             out[i] = k1 * (base + b * <double>lengths[cand[i]] / avg)
     return out_arr

@@ -252,3 +252,20 @@ def test_ranking_keys_equal_their_numpy_reference(n, keep, seed, by_level):
     for kth in set(primary.tolist()[:5]):
         assert charindex.kernels.at_least(*args, kth).tolist() == \
             np.flatnonzero(primary >= kth).tolist()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(values=st.lists(st.integers(-2**31, 2**31 - 1), min_size=1, max_size=200),
+       data=st.data())
+def test_take_equals_numpy_indexing(values, data):
+    """The compiled gather (memory asked for ahead) returns ``values[at]`` for int32
+    columns and byte columns alike, in the order of ``at``."""
+    if charindex.kernels is None:
+        pytest.skip("compiled loops not built")
+    column = np.array(values, dtype=np.int32)
+    at = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=300)),
+                  dtype=np.int64)
+    assert match.take(column, at).tolist() == column[at].tolist()
+    flags = column % 3 == 0
+    assert charindex.kernels.take(flags.view(np.uint8), at).view(bool).tolist() == \
+        flags[at].tolist()

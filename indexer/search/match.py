@@ -368,7 +368,7 @@ class Slots:
         if index is not None:
             if isinstance(index, SlotTable):
                 index = index.table()
-            at = index[rows]
+            at = take(index, rows)
             self.src = np.flatnonzero(at >= 0)
             self.at = at[self.src].astype(np.int64)
             return
@@ -421,6 +421,14 @@ class SlotTable:
         if self._table is None:
             self._table = slot_index(self.cand, self.size)
         return self._table
+
+
+def take(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values[at]``; for an int32 column and int64 row numbers, by a compiled loop
+    that asks for each item's memory ahead of reading it."""
+    if kernels is not None and values.dtype == np.int32 and at.dtype == np.int64:
+        return kernels.take(values, np.ascontiguousarray(at))
+    return values[at]
 
 
 def renumbering(keep: np.ndarray) -> np.ndarray:

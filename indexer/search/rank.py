@@ -143,7 +143,7 @@ class PartResult:
 
     def __post_init__(self):
         if self.docs is None:
-            self.docs = self.view.doc_rank[self.rows]
+            self.docs = match.take(self.view.doc_rank, self.rows)
 
     def subset(self, keep: np.ndarray) -> PartResult:
         """The candidates where ``keep`` is set (scores and components with them)."""
