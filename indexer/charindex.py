@@ -580,7 +580,8 @@ class Part:
         keys, offsets, order = self.keys, self.offsets, self.order
         shift = np.int64(self.id_bits)
         if len(ids) == 1:
-            lo, hi = np.searchsorted(keys, [ids[0] << shift, (ids[0] + 1) << shift])
+            lo, hi = keys.searchsorted(np.array([ids[0] << shift, (ids[0] + 1) << shift],
+                                                dtype=keys.dtype))
             pos = order[offsets[lo]:offsets[hi]]  # a view: no copy of a common character
         else:
             wanted = ((ids[:-1] << shift) | ids[1:]).astype(np.uint64)

@@ -134,8 +134,13 @@ def word_occurrences(part, word) -> match.Occ:
         order = np.argsort(starts, kind="stable")
         keep = ~_overlapping(pos, len(needle), starts[order], np.maximum.accumulate(ends[order])
                              if len(ends) else ends)
-        if not word.whole_numbers:
-            keep &= _not_department(part, pos, needle) & _not_issuing_code(part, pos, needle)
+        if not word.whole_numbers and keep.any():
+            # Read the text around the occurrences still kept only (a longer name that
+            # contains the word, 人民政府 for 政府, overlaps it nearly everywhere).
+            at = np.flatnonzero(keep)
+            near = pos[at]
+            keep[at[~(_not_department(part, near, needle)
+                      & _not_issuing_code(part, near, needle))]] = False
         found.append((pos[keep], whole[keep], inside[keep], across[keep]))
         weights.append(np.full(int(keep.sum()), weight_of[needle]))
         starts = np.concatenate([starts, pos[keep]])

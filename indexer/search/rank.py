@@ -569,6 +569,10 @@ def kth_largest(values: np.ndarray, k: int) -> int:
     return int(np.partition(values, len(values) - k)[len(values) - k])
 
 
+#: Share of a part's candidates worth scoring from which all of them are scored.
+SCORE_ALL_FROM = 0.75
+
+
 def worth_scoring(found: list[PartResult], sort: str, keep: int,
                   documents: int) -> list[np.ndarray | None]:
     """Per part result: which candidates to score (None: all of them).
@@ -595,7 +599,11 @@ def worth_scoring(found: list[PartResult], sort: str, keep: int,
     wanted = np.zeros(documents + 1, dtype=np.bool_)
     for r, c in zip(found, coarse, strict=True):
         wanted[r.docs[c >= kth]] = True
-    return [wanted[r.docs] for r in found]
+    # Scoring a candidate that cannot reach the first places changes nothing (its tier
+    # keeps it below them, and the documents that can are scored whole either way):
+    # when most are worth scoring, all are, rather than copying those that are.
+    masks = [wanted[r.docs] for r in found]
+    return [None if m.mean() >= SCORE_ALL_FROM else m for m in masks]
 
 
 def _uniform(found: list[PartResult]) -> bool:
