@@ -269,3 +269,31 @@ def test_take_equals_numpy_indexing(values, data):
     flags = column % 3 == 0
     assert charindex.kernels.take(flags.view(np.uint8), at).view(bool).tolist() == \
         flags[at].tolist()
+
+
+def test_scoring_every_candidate_changes_no_ranking(index, monkeypatch):
+    """A candidate whose tier keeps it below the first places gains nothing from being
+    scored: the hits, scores and explanations are the same whether only the
+    candidates worth scoring are scored or all of them."""
+    queries = ["稳岗 返还", "失业保险 稳岗 企业", "就业 补贴 通知", "参保 医疗保险 长效机制"]
+
+    from indexer.search import snapshot
+
+    monkeypatch.setattr(snapshot, "RANKED_KEEP", 3)  # the seed index is small
+
+    def run(share):
+        monkeypatch.setattr(rank, "SCORE_ALL_FROM", share)
+        index.clear_cache()
+        return [(q, res.total, [(h.doc_id, h.paragraph, h.score, h.explain) for h in res.hits])
+                for q in queries for res in [index.search(q, limit=3, explain=True)]]
+
+    subsets = []
+    original = rank.PartResult.subset
+    monkeypatch.setattr(rank.PartResult, "subset",
+                        lambda self, keep: subsets.append(len(self.rows)) or original(self, keep))
+    never = run(2.0)  # only those worth scoring
+    assert subsets  # some candidates were left unscored
+    assert [len(hits) for *_, hits in never] == [3, 3, 3, 3]
+    subsets.clear()
+    assert run(0.0) == never
+    assert subsets == []
