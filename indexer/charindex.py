@@ -640,6 +640,10 @@ class Part:
         """Whether :meth:`kept` has built ``key`` already."""
         return key in self._kept
 
+    def kept_if_built(self, key):
+        """What :meth:`kept` built for ``key``, or None if it has not."""
+        return self._kept.get(key)
+
     def fixed_positions(self, needle: str) -> np.ndarray:
         """:meth:`positions` of ``needle`` (int64), kept for the next call: for the
         few fixed needles that ranking looks for in every query (所称, 是指)."""

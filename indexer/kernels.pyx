@@ -9,7 +9,7 @@ fallback when this module is not built.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
 
 
 cdef extern from *:
@@ -341,3 +341,37 @@ def bm25_norm(const int32_t[::1] lengths, const int64_t[::1] cand, double k1, do
                 PREFETCH(&lengths[cand[i + AHEAD]])
             out[i] = k1 * (base + b * <double>lengths[cand[i]] / avg)
     return out_arr
+
+
+ctypedef fused unit_t:
+    uint16_t
+    uint32_t
+
+
+def alone_table(const unit_t[::1] units, const uint8_t[::1] wstart,
+                const uint8_t[::1] wanted):
+    """For each unit id marked in ``wanted``: the positions (ascending) where that unit
+    is a word of its own, as :func:`alone` finds them among all of its positions.
+    Returns per-id offsets (int64, one more than ``wanted``) into the positions
+    (uint32)."""
+    cdef Py_ssize_t n = units.shape[0], m = wanted.shape[0], p
+    counts_arr = np.zeros(m + 1, dtype=np.int64)
+    cdef int64_t[::1] counts = counts_arr
+    cdef Py_ssize_t u
+    with nogil:
+        for p in range(n):
+            u = units[p]
+            if u < m and wanted[u] and _bit(wstart, p) and _bit(wstart, p + 1):
+                counts[u + 1] += 1
+    offsets_arr = np.cumsum(counts_arr)
+    positions_arr = np.empty(offsets_arr[m], dtype=np.uint32)
+    fill_arr = offsets_arr[:m].copy()
+    cdef int64_t[::1] fill = fill_arr
+    cdef uint32_t[::1] positions = positions_arr
+    with nogil:
+        for p in range(n):
+            u = units[p]
+            if u < m and wanted[u] and _bit(wstart, p) and _bit(wstart, p + 1):
+                positions[fill[u]] = <uint32_t>p
+                fill[u] += 1
+    return offsets_arr, positions_arr

@@ -297,3 +297,34 @@ def test_scoring_every_candidate_changes_no_ranking(index, monkeypatch):
     subsets.clear()
     assert run(0.0) == never
     assert subsets == []
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(rows=st.lists(st.tuples(st.text(alphabet="稳岗返就人的12，", max_size=40),
+                               st.integers(0, 2**31)), min_size=1, max_size=12))
+def test_the_table_of_single_characters_equals_filtering_their_positions(
+        tmp_path_factory, rows):
+    """Where a single character is a word of its own, from the table warming builds
+    (stop words left out of it) and from all of the character's positions."""
+    if charindex.kernels is None:
+        pytest.skip("compiled loops not built")
+    built = []
+    for i, (text, seed) in enumerate(rows):
+        bits = np.random.default_rng(seed).integers(0, 2, len(text)).astype(np.uint8)
+        built.append(Row(True, text, i, 0, "d", "", "", "", wstart=bits.tobytes()))
+    path = tmp_path_factory.mktemp("alone") / "seg.chars"
+    charindex.write(path, built)
+    (part,) = CharIndex(path).parts
+    chars = "稳岗返就人的12，"
+
+    def run():
+        return [(c, match.occurrences(part, c, w).rows.tolist(),
+                 match.occurrences(part, c, w).positions.tolist())
+                for c in chars for w in (False, True)]
+
+    filtered = run()
+    offsets, positions, wanted = match.alone_table(part, frozenset({"的"}))
+    from_table = [c for c in "稳岗返就人" if part._ids(c) is not None]
+    assert sorted(chr(int(part.alphabet[u])) for u in np.flatnonzero(wanted)) == \
+        sorted(from_table)
+    assert run() == filtered

@@ -132,7 +132,7 @@ class Index:
         that a one-off search from the command line stays quick."""
         for view in self._snap._parts:
             view.part.warm()
-            rank.warm(view.part)
+            rank.warm(view.part, self._snap.stopwords)
         self._snap.doc_facets  # noqa: B018 - built now, not by the first query
 
     def clear_cache(self) -> None:

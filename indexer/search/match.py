@@ -100,9 +100,19 @@ def classify(part: Part, needle: str, whole_numbers: bool
 
 def _alone(part: Part, needle: str, whole_numbers: bool) -> np.ndarray:
     """Positions (ascending) of a single character where it is a word of its own (欠,
-    not the 人 of 当事人): filtered before sorting, as a common character has many
-    occurrences. Where it occurs inside words it is found through the query text as
-    typed (the literal guarantee), not as a word."""
+    not the 人 of 当事人): from the table :func:`alone_table` builds when it has the
+    character, else filtered from all its positions before sorting. Where it occurs
+    inside words it is found through the query text as typed (the literal
+    guarantee), not as a word."""
+    table = part.kept_if_built(_ALONE_KEY)
+    if table is not None:
+        ids = part._ids(needle)
+        if ids is None:
+            return _EMPTY
+        offsets, positions, wanted = table
+        unit = int(ids[0])
+        if wanted[unit]:
+            return positions[offsets[unit]:offsets[unit + 1]].astype(np.int64)
     pos = part.positions(needle, whole_numbers)
     if not len(pos):
         return _EMPTY
@@ -112,6 +122,31 @@ def _alone(part: Part, needle: str, whole_numbers: bool) -> np.ndarray:
         return np.sort(kernels.alone(np.ascontiguousarray(pos), part.wstart))
     start, _, end = part.boundaries(pos, 1)
     return np.sort(pos[start & end].astype(np.int64))
+
+
+_ALONE_KEY = ("alone",)
+
+
+def alone_table(part: Part, stopwords: frozenset[str] = frozenset()):
+    """Where each Chinese character of ``part`` but the ``stopwords`` is a word of its
+    own, in one table kept with the part (built once, by warming: a common character
+    such as 人 is then not filtered from its hundreds of thousands of positions at each
+    query). None without the compiled loops."""
+    if kernels is None:
+        return None
+
+    def build():
+        alphabet = np.asarray(part.alphabet)
+        wanted = (alphabet >= 0x4E00) & (alphabet <= 0x9FFF)
+        stops = [ord(w) for w in stopwords if len(w) == 1]
+        if stops:
+            wanted &= ~np.isin(alphabet, stops)
+        offsets, positions = kernels.alone_table(np.asarray(part.units),
+                                                 np.asarray(part.wstart),
+                                                 wanted.astype(np.uint8))
+        return offsets, positions, wanted
+
+    return part.kept(_ALONE_KEY, build)
 
 
 def occurrences(part: Part, needle: str, whole_numbers: bool) -> Occ:

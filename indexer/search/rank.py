@@ -548,13 +548,15 @@ def _add_one(counts: np.ndarray, at: np.ndarray) -> None:
         counts[at] += 1
 
 
-def warm(part) -> None:
+def warm(part, stopwords: frozenset[str] = frozenset()) -> None:
     """Build the tables of the units beside the definition frames (所称, 是指) for
     words of two to four units (most words), which queries otherwise build on first
-    use."""
+    use, and where each Chinese character but the ``stopwords`` is a word on its own
+    (:func:`indexer.search.match.alone_table`)."""
     for length in WARM_LENGTHS:
         for before, after in _DEFINITION_FRAMES:
             match.frame_table(part, before or after, bool(before), length)
+    match.alone_table(part, stopwords)
 
 
 def kth_largest(values: np.ndarray, k: int) -> int:
