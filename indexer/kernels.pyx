@@ -203,26 +203,50 @@ def alone(const position_t[::1] pos, const uint8_t[::1] wstart):
 def under(const int32_t[::1] section, const int64_t[::1] cand,
           const int64_t[::1] headings):
     """Indices of the rows ``cand`` (ascending) whose ``section`` is one of
-    ``headings`` (ascending): a walk over both, linear as the sections of a part's
-    rows ascend (but for -1, no heading)."""
-    cdef Py_ssize_t n = cand.shape[0], m = headings.shape[0], i, j = 0, k = 0
+    ``headings`` (ascending). The sections of a part's paragraphs ascend with their
+    rows (-1: no heading), so a heading's rows follow it: with few headings, each is
+    looked up among the candidates and its rows walked until a later section; with
+    many, one walk over all candidates."""
+    cdef Py_ssize_t n = cand.shape[0], m = headings.shape[0], i, j = 0, k = 0, lo, hi, mid
     out_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] out = out_arr
-    cdef int64_t s
+    cdef int64_t s, h
     with nogil:
-        for i in range(n):
-            if i + AHEAD < n:
-                PREFETCH(&section[cand[i + AHEAD]])
-            s = section[cand[i]]
-            if s < 0:
-                continue
-            while j > 0 and headings[j - 1] >= s:
-                j -= 1
-            while j < m and headings[j] < s:
-                j += 1
-            if j < m and headings[j] == s:
-                out[k] = i
-                k += 1
+        if m * 32 < n:
+            i = 0
+            for j in range(m):
+                h = headings[j]
+                lo = i
+                hi = n
+                while lo < hi:  # the first candidate after the heading's row
+                    mid = (lo + hi) // 2
+                    if cand[mid] <= h:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                i = lo
+                while i < n:
+                    s = section[cand[i]]
+                    if s == h:
+                        out[k] = i
+                        k += 1
+                    elif s > h:
+                        break
+                    i += 1
+        else:
+            for i in range(n):
+                if i + AHEAD < n:
+                    PREFETCH(&section[cand[i + AHEAD]])
+                s = section[cand[i]]
+                if s < 0:
+                    continue
+                while j > 0 and headings[j - 1] >= s:
+                    j -= 1
+                while j < m and headings[j] < s:
+                    j += 1
+                if j < m and headings[j] == s:
+                    out[k] = i
+                    k += 1
     return out_arr[:k].copy()
 
 

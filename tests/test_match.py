@@ -328,3 +328,34 @@ def test_the_table_of_single_characters_equals_filtering_their_positions(
     assert sorted(chr(int(part.alphabet[u])) for u in np.flatnonzero(wanted)) == \
         sorted(from_table)
     assert run() == filtered
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**31), rows=st.integers(1, 400), heads=st.integers(0, 40))
+def test_rows_under_headings_equal_their_numpy_reference(seed, rows, heads):
+    """The candidates whose section is one of some headings: the compiled walk from
+    each heading (few headings) and over every candidate (many) equal NumPy's."""
+    if charindex.kernels is None:
+        pytest.skip("compiled loops not built")
+    rng = np.random.default_rng(seed)
+    is_para = rng.random(rows) < 0.9
+    heading = rng.random(rows) < 0.15
+    doc = np.cumsum(rng.random(rows) < 0.05).astype(np.int32)
+    section = charindex._sections(is_para, heading & is_para, doc)
+    cand = np.flatnonzero(rng.random(rows) < rng.random())
+    headings = np.flatnonzero(heading & is_para)
+    headings = np.sort(rng.choice(headings, min(heads, len(headings)), replace=False)) \
+        if len(headings) else headings
+    expected = np.flatnonzero(match.member(section[cand], headings, rows)).tolist()
+    assert charindex.kernels.under(section, cand.astype(np.int64),
+                                   headings.astype(np.int64)).tolist() == expected
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(base=st.sets(st.integers(0, 300)), others=st.lists(st.sets(st.integers(0, 300),
+                                                                  max_size=12), max_size=3))
+def test_union_into_equals_the_union(base, others):
+    base_arr = np.array(sorted(base), dtype=np.int64)
+    arrays = [np.array(sorted(o), dtype=np.int64) for o in others]
+    expected = sorted(base.union(*others))
+    assert match.union_into(base_arr, arrays, 301).tolist() == expected

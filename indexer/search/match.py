@@ -349,6 +349,25 @@ def union(arrays: list[np.ndarray], size: int | None = None) -> np.ndarray:
     return unique(np.concatenate(arrays))
 
 
+def union_into(base: np.ndarray, others: list[np.ndarray], size: int | None = None
+               ) -> np.ndarray:
+    """:func:`union` of ``base`` and ``others``, when ``others`` are usually few rows
+    (the rows under a heading or of a title with a word, beside those that have it):
+    those not in ``base`` are looked up and inserted, not a pass over all of them."""
+    others = [a for a in others if len(a)]
+    if not others:
+        return base
+    extra = others[0] if len(others) == 1 else unique(np.concatenate(others))
+    if len(extra) * 16 > len(base):
+        return union([base, *others], size)
+    at = np.searchsorted(base, extra)
+    found = at < len(base)
+    found[found] = base[at[found]] == extra[found]
+    if found.all():
+        return base
+    return np.insert(base, at[~found], extra[~found])
+
+
 def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Every integer of the ranges ``[lo, hi)`` in turn (ascending when the ranges
     are ascending and disjoint)."""

@@ -349,12 +349,10 @@ class Ranker:
                         section = part.section[cand]
                     under = np.flatnonzero(match.member(section, headings, part.rows))
             state.in_heading.append(under)
-            found = [state.slots[k].at, under]
             in_title = self._in_title(view, self.title_docs[k], cand, doc_rank)
             state.in_title.append(in_title)
-            if in_title is not None:
-                found.append(in_title)
-            found_words.append(match.union(found, n))
+            found_words.append(match.union_into(
+                state.slots[k].at, [under] if in_title is None else [under, in_title], n))
         for t, term in enumerate(plan.terms):
             if self._simple(term):
                 found = found_words[term.words[0]]
@@ -370,7 +368,7 @@ class Ranker:
             if len(found):
                 for k in term.words:
                     if found_words[k] is not found:
-                        found_words[k] = match.union([found_words[k], found], n)
+                        found_words[k] = match.union_into(found_words[k], [found], n)
         if found_words:
             count = np.zeros(n, dtype=np.int32)
             for found in found_words:
