@@ -155,3 +155,35 @@ def test_serve_with_a_bad_number_of_processes(seed_index, value):
     assert result.stderr.splitlines()[-1] == {
         "-1": "Error: POLICY_SEARCH_SERVER_PROCESSES=-1: expected 0 or more",
         "two": "Error: POLICY_SEARCH_SERVER_PROCESSES='two': expected a whole number"}[value]
+
+
+def test_ranking_slots_bound_the_rankings_at_once():
+    import threading
+
+    from indexer.search.snapshot import RankingSlots
+
+    slots = RankingSlots(1)
+    running, most, lock = [0], [0], threading.Lock()
+
+    def rank():
+        with slots:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=rank) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    # A resize while a ranking runs: that ranking gives back the slot it took.
+    with slots:
+        slots.resize(3)
+    assert slots.size == 3
+    with slots, slots, slots:
+        pass
+    assert RankingSlots(0).size == 1

@@ -78,6 +78,10 @@ def serve(app, sockets: list[socket.socket], threads: int, processes: int,
     if processes <= 1:
         waitress.serve(app, sockets=sockets, threads=threads, ident="policy-search")
         return
+    # Rankings at once in each process: its share of the cores (more only adds memory).
+    from indexer.search.snapshot import _RANKING
+
+    _RANKING.resize(max(1, (os.cpu_count() or 1) // processes))
     _Processes(app, sockets, threads, processes, release).run()
 
 

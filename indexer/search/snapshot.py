@@ -79,8 +79,30 @@ def _date_int(iso: str) -> int:
     return int(iso.replace("-", ""))
 
 
-#: Rankings computed at once: more than one per core only adds memory, not speed.
-_RANKING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+class RankingSlots:
+    """How many rankings this process computes at once: more than one per core only
+    adds memory, not speed. A server of several processes gives each its share of the
+    cores (:meth:`resize`, before it searches)."""
+
+    def __init__(self, size: int):
+        self._held = threading.local()
+        self.resize(size)
+
+    def resize(self, size: int) -> None:
+        self.size = max(1, int(size))
+        self._slots = threading.BoundedSemaphore(self.size)
+
+    def __enter__(self):
+        slots = self._slots  # released to the one acquired, even after a resize
+        slots.acquire()
+        self._held.__dict__.setdefault("stack", []).append(slots)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._held.stack.pop().release()
+
+
+_RANKING = RankingSlots(max(2, os.cpu_count() or 2))
 #: Searchers a forked process inherited: left open, as closing them would act on
 #: files its parent still reads.
 _INHERITED: list = []
