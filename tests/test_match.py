@@ -359,3 +359,33 @@ def test_union_into_equals_the_union(base, others):
     arrays = [np.array(sorted(o), dtype=np.int64) for o in others]
     expected = sorted(base.union(*others))
     assert match.union_into(base_arr, arrays, 301).tolist() == expected
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_only_the_rows_that_reach_the_first_places_are_chosen(parts):
+    """With more candidates than places, one part or several: the rows chosen are
+    those whose key is among the ``keep`` best (distinct keys here), by the compiled
+    keys and by NumPy alike."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(parts)
+    keep, n = 10, 200
+    results = [SimpleNamespace(rows=np.arange(n), score=rng.permutation(n * parts)[:n] * 1.0,
+                               docs=np.arange(n, dtype=np.int32),
+                               tier=np.zeros(n, dtype=np.int32),
+                               all_words=np.zeros(n, dtype=bool)) for _ in range(parts)]
+    gain, levels = np.zeros(n), np.ones(n)
+
+    def final(r, at):
+        context = r.score[at] + gain[r.docs[at]]
+        return context, context
+
+    every = np.sort(np.concatenate([r.score for r in results]))
+    expected = [np.flatnonzero(r.score >= every[-keep]).tolist() for r in results]
+    got = order._best_rows(results, "relevance", keep, gain, levels, False, final)
+    assert [c.tolist() for c in got] == expected
+    assert sum(len(c) for c in got) == keep
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(order, "kernels", None)
+        assert [c.tolist() for c in order._best_rows(results, "relevance", keep, gain, levels,
+                                                      False, final)] == expected

@@ -187,3 +187,22 @@ def test_ranking_slots_bound_the_rankings_at_once():
     with slots, slots, slots:
         pass
     assert RankingSlots(0).size == 1
+
+
+def test_killing_the_server_takes_its_processes(seed_index, tmp_path):
+    port = free_port()
+    env = dict(os.environ, POLICY_SEARCH_INDEX=str(seed_index))
+    with open(tmp_path / "serve.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "indexer", "serve", "--port", str(port),
+                                 "--processes", "2", "--threads", "2"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        children = _wait(lambda: (lambda c: c if len(c) == 2 else None)(_children(proc.pid)))
+        _wait(lambda: (tmp_path / "serve.log").read_text().count("Serving on") == 2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        _wait(lambda: not any(_alive(p) for p in children))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

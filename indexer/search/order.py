@@ -24,10 +24,11 @@ DOCUMENT_W = 1.0
 _TIER = 1e6
 
 
-def _kth_largest(keep: int, keys: list[np.ndarray]) -> float | None:
+def _kth_largest(keep: int, keys: list[np.ndarray], total: int | None = None) -> float | None:
     """The ``keep``-th largest of all ``keys`` (None when there are no more than
-    ``keep``): from each part's own ``keep`` largest, not from all of them at once."""
-    if sum(len(k) for k in keys) <= keep:
+    ``keep``): from each part's own ``keep`` largest, not from all of them at once.
+    ``total``: how many keys there are, when ``keys`` are each part's largest only."""
+    if (sum(len(k) for k in keys) if total is None else total) <= keep:
         return None
     best = [k if len(k) <= keep else np.partition(k, len(k) - keep)[len(k) - keep:]
             for k in keys]
@@ -43,7 +44,8 @@ def _best_rows(results, sort: str, keep: int, doc_gain: np.ndarray, levels: np.n
         # Compiled: the keys computed on the fly, twice, never kept for every candidate.
         args = [(r.score, r.docs, np.ascontiguousarray(r.tier, dtype=np.int32),
                  r.all_words.view(np.uint8), doc_gain, levels, by_level) for r in results]
-        kth = _kth_largest(keep, [kernels.top_keys(*a, keep) for a in args])
+        kth = _kth_largest(keep, [kernels.top_keys(*a, keep) for a in args],
+                           sum(len(r.rows) for r in results))
         return [kernels.at_least(*a, kth) if kth is not None else np.arange(len(r.rows))
                 for a, r in zip(args, results, strict=True)]
     primaries = []
